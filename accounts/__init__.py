@@ -1,0 +1,1 @@
+"""People, the organisations they belong to, their roles, invitations and sign-in."""

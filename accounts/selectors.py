@@ -1,0 +1,75 @@
+"""Every read about people and organisations, scoped to what the user may see.
+
+Permission is decided here: views and API endpoints start every query from one of these.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
+
+from accounts.models import Invitation, Membership, MembershipRole, Organisation, OrganisationKind, User
+
+AnyUser = User | AnonymousUser
+
+# Kinds of organisation whose members handle referrals and relationships: their accounts
+# must have a second factor.
+MFA_REQUIRED_KINDS = frozenset(
+    {OrganisationKind.LOCAL_AUTHORITY, OrganisationKind.PROVIDER, OrganisationKind.FEDERATION}
+)
+
+
+def _is_admin(user: AnyUser) -> bool:
+    return bool(user.is_authenticated and user.is_staff)
+
+
+def organisations_visible_to(user: AnyUser) -> QuerySet[Organisation]:
+    """Organisations the user belongs to; staff administrators see all."""
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    if _is_admin(user):
+        return Organisation.objects.all()
+    return Organisation.objects.filter(memberships__user=user).distinct()
+
+
+def organisations_managed_by(user: AnyUser) -> QuerySet[Organisation]:
+    """Organisations where the user may invite people: as organisation admin, or as staff."""
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    if _is_admin(user):
+        return Organisation.objects.all()
+    return Organisation.objects.filter(memberships__user=user, memberships__role=MembershipRole.ADMIN).distinct()
+
+
+def memberships_of(user: AnyUser) -> QuerySet[Membership]:
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    return Membership.objects.filter(user=user).select_related("organisation", "organisation__local_authority")
+
+
+def members_of(organisation: Organisation) -> QuerySet[Membership]:
+    """Members of an organisation the caller has already obtained through a scoped selector."""
+    return organisation.memberships.select_related("user").order_by("user__email")
+
+
+def pending_invitations_of(organisation: Organisation) -> QuerySet[Invitation]:
+    return organisation.invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True).order_by("-created_at")
+
+
+def organisation_kinds_of(user: AnyUser) -> set[str]:
+    return set(memberships_of(user).values_list("organisation__kind", flat=True))
+
+
+def is_commissioner(user: AnyUser) -> bool:
+    return OrganisationKind.LOCAL_AUTHORITY in organisation_kinds_of(user)
+
+
+def is_provider_staff(user: AnyUser) -> bool:
+    return bool(organisation_kinds_of(user) & {OrganisationKind.PROVIDER, OrganisationKind.FEDERATION})
+
+
+def mfa_required_for(user: AnyUser) -> bool:
+    """Commissioners, provider staff and administrators must sign in with a second factor."""
+    if not user.is_authenticated:
+        return False
+    return _is_admin(user) or bool(organisation_kinds_of(user) & MFA_REQUIRED_KINDS)

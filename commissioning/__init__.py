@@ -1,0 +1,1 @@
+"""Placement requests, invitations, offers, placements and frameworks."""

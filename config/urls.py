@@ -1,0 +1,35 @@
+"""Every URL of the service. Each one must have a row in tests/test_permission_matrix.py."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts import api as accounts_api
+from accounts import views as accounts_views
+from config.health import healthz
+from geography import api as geography_api
+
+api_v1 = [
+    path("me/", accounts_api.MeApi.as_view(), name="me"),
+    path("organisations/", accounts_api.OrganisationListApi.as_view(), name="organisations"),
+    path("organisations/<slug:slug>/", accounts_api.OrganisationDetailApi.as_view(), name="organisation"),
+    path("local-authorities/", geography_api.LocalAuthorityListApi.as_view(), name="local_authorities"),
+]
+
+urlpatterns = [
+    path("", accounts_views.home, name="home"),
+    path("accessibility/", accounts_views.accessibility, name="accessibility"),
+    path("account/", accounts_views.account, name="account"),
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("", include("accounts.urls")),
+    path("", include("geography.urls")),
+    path("api/v1/", include((api_v1, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

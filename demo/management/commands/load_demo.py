@@ -1,0 +1,24 @@
+"""Load the demonstration data and print the demo logins (used by `make run`)."""
+
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
+
+from config.env import env_str
+from demo.services import demo_load
+
+
+class Command(BaseCommand):
+    help = "Load demonstration organisations and logins (idempotent) and print the logins."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            password = env_str("DEMO_PASSWORD", required=True)
+        except ImproperlyConfigured as error:
+            raise CommandError(str(error)) from None
+        logins = demo_load(password=password)
+        self.stdout.write("\nDemo logins (password for each: the DEMO_PASSWORD in .data/dev.env):")
+        for login in logins:
+            self.stdout.write(f"  {login.role:<14} {login.email:<28} {login.organisation}")
+        self.stdout.write(f"  Password: {password}\n")

@@ -1,0 +1,59 @@
+"""Loads the demonstration organisations and logins. Idempotent: a second run changes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from accounts.models import MembershipRole, Organisation, OrganisationKind, User
+from accounts.services import membership_set, organisation_create
+from geography.models import LocalAuthority
+from providers.models import ProviderOrganisation
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    email: str
+    organisation: str
+
+
+def _organisation(name: str, kind: OrganisationKind, ons_code: str | None = None) -> Organisation:
+    existing = Organisation.objects.filter(name=name, kind=kind).first()
+    if existing:
+        return existing
+    local_authority = LocalAuthority.objects.get(ons_code=ons_code) if ons_code else None
+    return organisation_create(name=name, kind=kind, local_authority=local_authority)
+
+
+def _user(email: str, full_name: str, password: str, *, staff: bool = False) -> User:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(
+            email=email, password=password, full_name=full_name, is_staff=staff, is_superuser=staff
+        )
+    return user
+
+
+@transaction.atomic
+def demo_load(*, password: str) -> list[DemoLogin]:
+    leeds = _organisation("Leeds City Council", OrganisationKind.LOCAL_AUTHORITY, "E08000035")
+    _organisation("Manchester City Council", OrganisationKind.LOCAL_AUTHORITY, "E08000003")
+    provider = _organisation("Harbour House Homes (demo)", OrganisationKind.PROVIDER)
+    ProviderOrganisation.objects.get_or_create(name="Harbour House Homes (demo)", defaults={"organisation": provider})
+    organiser = _organisation("Children's Homes Market Conference (demo)", OrganisationKind.ORGANISER)
+
+    people = [
+        ("Commissioner", "commissioner@example.org", "Sam Okafor", leeds),
+        ("Provider", "provider@example.org", "Priya Shah", provider),
+        ("Organiser", "organiser@example.org", "Alex Morgan", organiser),
+    ]
+    logins = []
+    for role, email, name, organisation in people:
+        user = _user(email, name, password)
+        membership_set(user=user, organisation=organisation, role=MembershipRole.ADMIN)
+        logins.append(DemoLogin(role, email, organisation.name))
+    _user("admin@example.org", "Service administrator", password, staff=True)
+    logins.append(DemoLogin("Administrator", "admin@example.org", "(administration site)"))
+    return logins

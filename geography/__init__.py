@@ -1,0 +1,1 @@
+"""English regions and local authorities: reference data every other app points at."""

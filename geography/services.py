@@ -1,0 +1,43 @@
+"""Writes of geography reference data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from geography.reference import REGIONS, authority_rows
+
+
+def load_reference_data_into(region_model: Any, authority_model: Any) -> int:
+    """Create or update every region and authority; returns the number of current authorities.
+
+    Takes the model classes so that the data migration can pass its historical models.
+    Idempotent: running it again changes nothing unless the reference tables changed.
+    """
+    regions = {
+        code: region_model.objects.update_or_create(ons_code=code, defaults={"name": name})[0]
+        for code, name in REGIONS.items()
+    }
+    rows = authority_rows()
+    by_code = {}
+    for row in rows:
+        by_code[row.ons_code] = authority_model.objects.update_or_create(
+            ons_code=row.ons_code,
+            defaults={
+                "name": row.name,
+                "region": regions[row.region_code],
+                "is_current": row.ended_on is None,
+                "ended_on": row.ended_on,
+            },
+        )[0]
+    for row in rows:
+        by_code[row.ons_code].successors.set([by_code[code] for code in row.successor_codes])
+    return sum(1 for row in rows if row.ended_on is None)
+
+
+@transaction.atomic
+def reference_data_load() -> int:
+    from geography.models import LocalAuthority, Region
+
+    return load_reference_data_into(Region, LocalAuthority)

@@ -1,0 +1,1 @@
+"""Provider organisations, their children's homes (Ofsted URN), registration, vacancies and federations."""

