@@ -1,5 +1,6 @@
 """Every URL of the service. Each one must have a row in tests/test_permission_matrix.py."""
 
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -9,11 +10,24 @@ from accounts import views as accounts_views
 from config.health import healthz
 from geography import api as geography_api
 
+# Signing in goes through allauth (and so through MFA); the admin has no login form of its own.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+
+# DRF marks its views exempt from LoginRequiredMiddleware: they answer anonymous callers with
+# a 403 JSON body from the default permission, IsAuthenticated, not a sign-in redirect.
 api_v1 = [
     path("me/", accounts_api.MeApi.as_view(), name="me"),
     path("organisations/", accounts_api.OrganisationListApi.as_view(), name="organisations"),
-    path("organisations/<slug:slug>/", accounts_api.OrganisationDetailApi.as_view(), name="organisation"),
-    path("local-authorities/", geography_api.LocalAuthorityListApi.as_view(), name="local_authorities"),
+    path(
+        "organisations/<slug:slug>/",
+        accounts_api.OrganisationDetailApi.as_view(),
+        name="organisation",
+    ),
+    path(
+        "local-authorities/",
+        geography_api.LocalAuthorityListApi.as_view(),
+        name="local_authorities",
+    ),
 ]
 
 urlpatterns = [

@@ -1,0 +1,96 @@
+"""One factory per meaningful state."""
+
+from __future__ import annotations
+
+import datetime
+
+import factory
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.utils import timezone
+
+from accounts.models import Invitation, Membership, MembershipRole, Organisation, OrganisationKind, User
+from geography.models import LocalAuthority
+from providers.models import ProviderOrganisation
+
+PASSWORD = "correct horse battery staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory[User]):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    full_name = factory.Faker("name", locale="en_GB")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy's signature
+        if create:
+            obj.save()
+
+
+class StaffUserFactory(UserFactory):
+    is_staff = True
+    is_superuser = True
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory[Organisation]):
+    class Meta:
+        model = Organisation
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    slug = factory.Sequence(lambda n: f"organisation-{n}")
+    kind = OrganisationKind.ORGANISER
+
+
+class LocalAuthorityOrganisationFactory(OrganisationFactory):
+    kind = OrganisationKind.LOCAL_AUTHORITY
+    local_authority = factory.Iterator(LocalAuthority.objects.filter(is_current=True).order_by("ons_code"))
+    name = factory.LazyAttribute(lambda o: f"{o.local_authority.name} Council")
+
+
+class ProviderOrganisationFactory(OrganisationFactory):
+    kind = OrganisationKind.PROVIDER
+
+    @factory.post_generation
+    def registry_record(obj, create, extracted, **kwargs):  # noqa: N805
+        if create:
+            ProviderOrganisation.objects.create(name=obj.name, organisation=obj)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory[Membership]):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = MembershipRole.MEMBER
+
+
+class AdminMembershipFactory(MembershipFactory):
+    role = MembershipRole.ADMIN
+
+
+def totp_activate(user: User) -> str:
+    """Give the user a TOTP authenticator and recovery codes, as the set-up page does; returns the secret."""
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    RecoveryCodes.activate(user)
+    assert Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    return secret
+
+
+class PendingInvitationFactory(factory.django.DjangoModelFactory[Invitation]):
+    class Meta:
+        model = Invitation
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.org")
+    role = MembershipRole.MEMBER
+    token_hash = factory.Sequence(lambda n: f"{n:064d}")
+    created_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyAttribute(lambda o: o.created_at + datetime.timedelta(days=7))

@@ -1,0 +1,230 @@
+"""Every URL pattern of the service, checked against the permission matrix.
+
+A new URL cannot be added without its row: `test_every_url_pattern_has_a_row` fails until
+the matrix says who may reach it. Each row gives the outcome for each of the seven
+principals when they GET the URL (following redirects):
+  ok        the page or data is shown (200)
+  login     sent to the sign-in page
+  forbidden 403
+  hidden    404 (we do not even confirm the thing exists)
+  gone      410 (e.g. an invitation link that cannot be used)
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import MembershipRole
+from accounts.services import invitation_create
+from tests.conftest import Cast
+
+PRINCIPALS = ("anonymous", "commissioner_a", "commissioner_b", "provider_p", "provider_q", "organiser", "admin")
+
+OK, LOGIN, FORBIDDEN, HIDDEN, GONE = "ok", "login", "forbidden", "hidden", "gone"
+
+
+def row(anonymous: str, signed_in: str | None = None, **overrides: str) -> dict[str, str]:
+    """Outcome for anonymous, the same outcome for every signed-in principal, then exceptions."""
+    outcomes = {name: signed_in or anonymous for name in PRINCIPALS}
+    outcomes["anonymous"] = anonymous
+    outcomes.update(overrides)
+    return outcomes
+
+
+PUBLIC = row(OK)
+SIGNED_IN = row(LOGIN, OK)
+STAFF_ONLY = row(LOGIN, FORBIDDEN, admin=OK)
+# Organisation A's own pages: its members and administrators only; others get 404.
+ORGANISATION_A_MEMBERS = row(LOGIN, HIDDEN, commissioner_a=OK, admin=OK)
+# API: anonymous callers get DRF's 403 JSON rather than a sign-in page.
+API_SIGNED_IN = row(FORBIDDEN, OK)
+API_ORGANISATION_A = row(FORBIDDEN, HIDDEN, commissioner_a=OK, admin=OK)
+
+MATRIX: dict[str, dict[str, str]] = {
+    # Public pages
+    "home": PUBLIC,
+    "accessibility": PUBLIC,
+    "healthz": PUBLIC,
+    # Signing in, out, and recovering access (allauth)
+    "account_login": PUBLIC,
+    "account_logout": row(OK),  # anonymous callers are simply sent home
+    "account_inactive": PUBLIC,
+    "account_signup": PUBLIC,  # shows that sign-up is closed: accounts are by invitation
+    "account_reauthenticate": SIGNED_IN,
+    "account_request_reauthentication_code": SIGNED_IN,
+    "account_confirm_reauthentication_code": SIGNED_IN,
+    "account_email": SIGNED_IN,
+    "account_email_verification_sent": PUBLIC,
+    "account_change_password": SIGNED_IN,
+    "account_set_password": SIGNED_IN,
+    "account_reset_password": PUBLIC,
+    "account_reset_password_done": PUBLIC,
+    "account_reset_password_from_key": PUBLIC,  # an invalid key shows "bad token"
+    "account_reset_password_from_key_done": PUBLIC,
+    "account_confirm_login_code": PUBLIC,
+    "account_confirm_email": PUBLIC,
+    # Two-factor authentication (allauth.mfa)
+    "mfa_index": SIGNED_IN,
+    "mfa_authenticate": SIGNED_IN,  # without a sign-in in progress, anonymous callers start one
+    "mfa_reauthenticate": SIGNED_IN,
+    "mfa_activate_totp": SIGNED_IN,
+    # The organiser has no authenticator (MFA is not required of organisers): nothing to show.
+    "mfa_deactivate_totp": row(LOGIN, OK, organiser=HIDDEN),
+    "mfa_view_recovery_codes": row(LOGIN, OK, organiser=HIDDEN),
+    "mfa_generate_recovery_codes": SIGNED_IN,
+    "mfa_download_recovery_codes": row(LOGIN, OK, organiser=HIDDEN),
+    # The service's own pages
+    "account": SIGNED_IN,
+    "accounts:organisation": ORGANISATION_A_MEMBERS,
+    "accounts:invitation_create": ORGANISATION_A_MEMBERS,
+    "accounts:invitation_accept": PUBLIC,  # the token is the permission; it works once
+    "geography:local_authorities": SIGNED_IN,
+    # API
+    "api:me": API_SIGNED_IN,
+    "api:organisations": API_SIGNED_IN,
+    "api:organisation": API_ORGANISATION_A,
+    "api:local_authorities": API_SIGNED_IN,
+    "api_schema": API_SIGNED_IN,
+    "api_docs": API_SIGNED_IN,
+    # Administration: staff only, after signing in through allauth (with MFA)
+    "admin:*": STAFF_ONLY,
+    # Invitations are made on the organisation page (so the e-mail goes); the admin only lists them.
+    "admin:accounts_invitation_add": row(LOGIN, FORBIDDEN),
+    "admin:autocomplete": row(LOGIN, FORBIDDEN),  # refuses a request without its parameters
+    "admin:logout": row(LOGIN, FORBIDDEN, admin="method"),  # POST only
+    # Sample ids that do not exist: staff get 404, everyone else is still refused first.
+    "admin:auth_user_password_change": row(LOGIN, FORBIDDEN, admin=HIDDEN),
+    "admin:view_on_site": row(LOGIN, FORBIDDEN, admin=HIDDEN),
+    "admin/(?P<url>.*)$": row(LOGIN, FORBIDDEN, admin=HIDDEN),
+    "admin/*": STAFF_ONLY,  # admin's unnamed redirect patterns
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    key: str  # the URL name, or the pattern itself when unnamed
+    pattern: str
+    name: str | None
+
+
+def all_routes(
+    patterns: list[URLPattern | URLResolver] | None = None, prefix: str = "", namespace: str = ""
+) -> Iterator[Route]:
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = (
+                f"{namespace}:{pattern.namespace}"
+                if namespace and pattern.namespace
+                else pattern.namespace or namespace
+            )
+            yield from all_routes(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        else:
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+            yield Route(name or prefix + str(pattern.pattern), prefix + str(pattern.pattern), name)
+
+
+def matrix_row(key: str) -> dict[str, str] | None:
+    if key in MATRIX:
+        return MATRIX[key]
+    for glob, outcomes in MATRIX.items():
+        if "*" in glob and fnmatch.fnmatchcase(key, glob):
+            return outcomes
+    return None
+
+
+def test_every_url_pattern_has_a_row():
+    missing = [route.key for route in all_routes() if matrix_row(route.key) is None]
+    assert missing == [], f"URL patterns with no row in the permission matrix: {missing}"
+
+
+def test_every_row_names_every_principal():
+    for key, outcomes in MATRIX.items():
+        assert set(outcomes) == set(PRINCIPALS), key
+
+
+def _sample_url(route: Route, cast: Cast, token: str) -> str:
+    kwargs_by_parameter = {
+        "slug": cast.local_authority_a.slug,
+        "token": token,
+        "key": "not-a-real-key",
+        "uidb36": "1",
+        "object_id": "1",
+        "app_label": "accounts",
+        "content_type_id": "1",
+    }
+    if route.name:
+        resolver_pattern = next(p for p in _patterns_by_name() if p[0] == route.name)[1]
+        kwargs = {
+            parameter: kwargs_by_parameter.get(parameter, "1") for parameter in resolver_pattern.converters_or_groups
+        }
+        return reverse(route.name, kwargs=kwargs)
+    path = route.pattern.replace("<path:object_id>", "1").replace("(?P<url>.*)$", "no-such-page/")
+    return "/" + path
+
+
+@dataclass(frozen=True)
+class _Parameters:
+    converters_or_groups: tuple[str, ...]
+
+
+def _patterns_by_name() -> Iterator[tuple[str, _Parameters]]:
+    def walk(patterns, namespace=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = (
+                    f"{namespace}:{pattern.namespace}"
+                    if namespace and pattern.namespace
+                    else pattern.namespace or namespace
+                )
+                for name, parameters in walk(pattern.url_patterns, inner):
+                    yield name, _Parameters(tuple(pattern.pattern.regex.groupindex) + parameters.converters_or_groups)
+            elif pattern.name:
+                name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+                yield name, _Parameters(tuple(pattern.pattern.regex.groupindex))
+
+    return walk(get_resolver().url_patterns)
+
+
+def _outcome(client: Client, url: str) -> str:
+    response = client.get(url, follow=True)
+    final_path = response.request["PATH_INFO"]
+    login_path = reverse("account_login")
+    if final_path == login_path and not url.startswith(login_path):
+        return LOGIN
+    by_status = {200: OK, 403: FORBIDDEN, 404: HIDDEN, 405: "method", 410: GONE}
+    return by_status.get(response.status_code, str(response.status_code))
+
+
+@pytest.fixture
+def invitation_token(cast: Cast) -> str:
+    _, token = invitation_create(
+        organisation=cast.local_authority_a,
+        email="new.colleague@example.org",
+        role=MembershipRole.MEMBER,
+        invited_by=cast.commissioner_a,
+    )
+    return token
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+def test_each_principal_meets_the_matrix(principal: str, cast: Cast, invitation_token: str, client: Client):
+    user = cast.user(principal)
+    if user is not None:
+        client.force_login(user)
+    observed, expected = {}, {}
+    for route in all_routes():
+        url = _sample_url(route, cast, invitation_token)
+        observed[url] = _outcome(client, url)
+        row_ = matrix_row(route.key)
+        assert row_ is not None
+        expected[url] = row_[principal]
+    mismatches = {
+        url: f"expected {expected[url]}, got {observed[url]}" for url in observed if observed[url] != expected[url]
+    }
+    assert mismatches == {}
