@@ -20,7 +20,7 @@ def schedule_task(task: Task, *args: Any, **kwargs: Any) -> None:
     transaction.on_commit(lambda: task.delay(*args, **kwargs))
 
 
-@shared_task(name="config.ping_task", time_limit=30)
+@shared_task(name="config.ping_task", time_limit=30, soft_time_limit=25)
 def ping_task(value: str) -> str:
     """Round trip used by the health check tests and operators to prove a worker answers."""
     return f"pong:{value}"
