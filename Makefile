@@ -10,6 +10,7 @@ VENDOR := static/vendor
 help:
 	@echo "make run   - set up everything, load demo data, serve http://127.0.0.1:8000"
 	@echo "make test  - set up everything, then lint, types, migrations check and tests"
+	@echo "make bench - speed and memory figures as JSON"
 	@echo "make lock  - regenerate requirements*.lock from requirements*.in"
 
 run: setup
@@ -43,6 +44,9 @@ $(VENDOR)/.copied: node_modules/.installed
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
 	cp node_modules/plotly.js-dist-min/plotly.min.js $(VENDOR)/plotly/
 	touch $@
+
+bench: setup
+	$(BIN)/python scripts/dev.py bench
 
 lock:
 	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras -o requirements.lock requirements.in

@@ -125,9 +125,17 @@ def test() -> None:
     del server
 
 
+def bench() -> None:
+    """Speed and memory figures as JSON (scripts/bench.py)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+    server = ensure_database()
+    run(PYTHON, "scripts/bench.py")
+    del server
+
+
 def main() -> None:
     load_dev_env()
-    commands = {"run": serve, "test": test}
+    commands = {"run": serve, "test": test, "bench": bench}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         raise SystemExit(f"usage: {sys.argv[0]} {{{'|'.join(commands)}}} [pytest arguments]")
     commands[sys.argv[1]]()
