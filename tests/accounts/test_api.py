@@ -8,6 +8,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_me_lists_the_callers_memberships(client, cast: Cast):
+    local_authority = cast.local_authority_a.local_authority
+    assert local_authority is not None
     client.force_login(cast.commissioner_a)
     body = client.get("/api/v1/me/").json()
     assert body["email"] == cast.commissioner_a.email
@@ -18,7 +20,7 @@ def test_me_lists_the_callers_memberships(client, cast: Cast):
                 "slug": cast.local_authority_a.slug,
                 "name": cast.local_authority_a.name,
                 "kind": "local_authority",
-                "local_authority_ons_code": cast.local_authority_a.local_authority.ons_code,
+                "local_authority_ons_code": local_authority.ons_code,
             },
             "role": "admin",
         }

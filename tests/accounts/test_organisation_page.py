@@ -38,7 +38,9 @@ def test_admins_see_pending_invitations_and_the_invite_button(client, cast: Cast
     page = client.get(f"/organisations/{cast.local_authority_a.slug}/").content.decode()
     assert "pending@example.org" in page
     assert "Invite someone" in page
-    assert cast.local_authority_a.local_authority.ons_code in page
+    local_authority = cast.local_authority_a.local_authority
+    assert local_authority is not None
+    assert local_authority.ons_code in page
 
 
 def test_navigation_shows_what_the_signed_in_role_can_reach(client, cast: Cast):

@@ -1,7 +1,7 @@
 """/healthz reports the database and the broker."""
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def test_healthz_is_503_when_the_database_does_not_answer(client, settings, monk
     settings.REDIS_URL = None
 
     def broken_cursor(*args, **kwargs):
-        raise connection.Database.OperationalError("connection refused")
+        raise OperationalError("connection refused")
 
     monkeypatch.setattr(connection, "cursor", broken_cursor)
     response = client.get("/healthz")

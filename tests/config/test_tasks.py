@@ -55,6 +55,7 @@ def _redis_url() -> str | None:
 def test_a_real_worker_answers_through_redis():
     url = _redis_url()
     require_service("Redis", url is not None, "set REDIS_URL to a running Redis")
+    assert url is not None
     queue = f"test-{uuid.uuid4().hex[:8]}"  # our own queue: no other worker takes the message
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue, "--loglevel=WARNING"],
@@ -64,7 +65,7 @@ def test_a_real_worker_answers_through_redis():
     previous = dict(celery_app.conf)
     celery_app.conf.update(task_always_eager=False, broker_url=url, result_backend=url)
     try:
-        result = ping_task.apply_async(args=["through-redis"], queue=queue)
+        result = ping_task.apply_async(args=("through-redis",), queue=queue)
         assert result.get(timeout=60) == "pong:through-redis"
     finally:
         celery_app.conf.update(

@@ -29,7 +29,9 @@ def test_demo_logins_sign_in_with_the_demo_password():
     client = Client()
     assert client.login(email="commissioner@example.org", password="demo-password-123")
     commissioner = User.objects.get(email="commissioner@example.org")
-    assert commissioner.memberships.get().organisation.local_authority.name == "Leeds"
+    local_authority = commissioner.memberships.get().organisation.local_authority
+    assert local_authority is not None
+    assert local_authority.name == "Leeds"
 
 
 def test_loading_twice_changes_nothing_and_keeps_other_data(capsys, monkeypatch):
