@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
@@ -23,7 +24,8 @@ class RequireMfaMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if self._needs_setup(request):
-            return redirect(f"{reverse('mfa_activate_totp')}?next={request.get_full_path()}")
+            # Encoded, so a "&" in the page's own query stays inside `next`.
+            return redirect(f"{reverse('mfa_activate_totp')}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
 
     def _needs_setup(self, request: HttpRequest) -> bool:

@@ -10,7 +10,15 @@ from django.template.loader import render_to_string
 from accounts.models import Invitation
 
 
-@shared_task(name="accounts.invitation_email_send_task", autoretry_for=(OSError,), max_retries=3, time_limit=60)
+# The soft limit must be set with the hard one: otherwise the project-wide
+# CELERY_TASK_SOFT_TIME_LIMIT (29 minutes) exceeds time_limit and Celery refuses to send the task.
+@shared_task(
+    name="accounts.invitation_email_send_task",
+    autoretry_for=(OSError,),
+    max_retries=3,
+    time_limit=60,
+    soft_time_limit=50,
+)
 def invitation_email_send_task(invitation_id: int, accept_url: str) -> bool:
     invitation = Invitation.objects.select_related("organisation", "invited_by").filter(pk=invitation_id).first()
     if invitation is None or not invitation.is_pending:

@@ -24,7 +24,7 @@ def invitation_with_token(
 ) -> tuple[Invitation, str]:
     """A pending invitation whose raw token the test knows (only its hash is stored)."""
     token = secrets.token_urlsafe(32)
-    invitation = PendingInvitationFactory(
+    invitation = PendingInvitationFactory.create(
         organisation=organisation, email=email, role=role, token_hash=token_hash(token), **fields
     )
     return invitation, token
