@@ -144,6 +144,12 @@ class Invitation(models.Model):
                 condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
                 name="invitation_not_both_accepted_and_revoked",
             ),
+            # Only the latest invitation to an address works: a new one revokes the old.
+            models.UniqueConstraint(
+                fields=["organisation", "email"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_organisation_and_email",
+            ),
         ]
         indexes = [
             # The organisation page lists its pending invitations.

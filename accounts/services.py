@@ -22,6 +22,14 @@ from geography.models import LocalAuthority
 class InvitationError(Exception):
     """An invitation cannot be used; the message is safe to show to the person."""
 
+    status = 410  # the link itself is spent: used, expired, withdrawn or unknown
+
+
+class InvitationNotForYou(InvitationError):
+    """The link works, but not for this person (another address, or an existing account)."""
+
+    status = 403
+
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
@@ -57,6 +65,9 @@ def invitation_create(
 ) -> tuple[Invitation, str]:
     """Create an invitation and e-mail its link after commit; returns it and its raw token."""
     email = email.strip().lower()
+    # Serialise invitations to one organisation, so two admins inviting the same person at
+    # once leave one working link (the partial unique constraint backs this up).
+    Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
     if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
         raise ValidationError(f"{email} is already a member of {organisation}.")
     # A new invitation replaces any pending one, so only the latest link works.
@@ -105,13 +116,15 @@ def invitation_accept(*, token: str, full_name: str, password: str) -> User:
     """Create the invited person's account and membership; the link works once only."""
     invitation = _usable(Invitation.objects.select_for_update().filter(token_hash=_token_hash(token)).first())
     if User.objects.filter(email__iexact=invitation.email).exists():
-        raise InvitationError("An account already exists for this e-mail address. Sign in, then open the link again.")
+        raise InvitationNotForYou(
+            "An account already exists for this e-mail address. Sign in, then open the link again."
+        )
     candidate = User(email=invitation.email, full_name=full_name.strip())
     validate_password(password, user=candidate)
     try:
         user = User.objects.create_user(email=invitation.email, password=password, full_name=full_name.strip())
     except IntegrityError:
-        raise InvitationError("An account already exists for this e-mail address.") from None
+        raise InvitationNotForYou("An account already exists for this e-mail address.") from None
     _complete(invitation, user)
     return user
 
@@ -121,7 +134,7 @@ def invitation_accept_as(*, token: str, user: User) -> Membership:
     """A signed-in person with an existing account joins the inviting organisation."""
     invitation = _usable(Invitation.objects.select_for_update().filter(token_hash=_token_hash(token)).first())
     if invitation.email.lower() != user.email.lower():
-        raise InvitationError(
+        raise InvitationNotForYou(
             f"This invitation was sent to {invitation.email}. Sign in with that address to accept it."
         )
     return _complete(invitation, user)
@@ -131,6 +144,9 @@ def _complete(invitation: Invitation, user: User) -> Membership:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
+    existing = Membership.objects.filter(user=user, organisation=invitation.organisation).first()
+    if existing is not None and existing.role == MembershipRole.ADMIN:
+        return existing  # an old "member" invitation never demotes an admin
     return membership_set(user=user, organisation=invitation.organisation, role=MembershipRole(invitation.role))
 
 

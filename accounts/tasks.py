@@ -10,8 +10,7 @@ from django.template.loader import render_to_string
 from accounts.models import Invitation
 
 
-# The soft limit must be set with the hard one: otherwise the project-wide
-# CELERY_TASK_SOFT_TIME_LIMIT (29 minutes) exceeds time_limit and Celery refuses to send the task.
+# A soft limit gives the task a moment to stop cleanly before the hard limit kills it.
 @shared_task(
     name="accounts.invitation_email_send_task",
     autoretry_for=(OSError,),

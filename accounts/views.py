@@ -73,7 +73,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = services.invitation_for_token(token)
     except services.InvitationError as error:
-        return render(request, "accounts/invitation_unusable.html", {"reason": str(error)}, status=410)
+        return render(request, "accounts/invitation_unusable.html", {"reason": str(error)}, status=error.status)
     if request.user.is_authenticated:
         return _accept_as_signed_in(request, token)
     form = InvitationAcceptForm(request.POST or None)
@@ -85,7 +85,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as error:
             form.add_error("password1", error)
         except services.InvitationError as error:
-            return render(request, "accounts/invitation_unusable.html", {"reason": str(error)}, status=410)
+            return render(request, "accounts/invitation_unusable.html", {"reason": str(error)}, status=error.status)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome. You are now a member of {invitation.organisation}.")
@@ -100,6 +100,6 @@ def _accept_as_signed_in(request: HttpRequest, token: str) -> HttpResponse:
     try:
         membership = services.invitation_accept_as(token=token, user=cast(User, request.user))
     except services.InvitationError as error:
-        return render(request, "accounts/invitation_unusable.html", {"reason": str(error)}, status=410)
+        return render(request, "accounts/invitation_unusable.html", {"reason": str(error)}, status=error.status)
     messages.success(request, f"You are now a member of {membership.organisation}.")
     return redirect("accounts:organisation", slug=membership.organisation.slug)

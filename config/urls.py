@@ -3,6 +3,7 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import api as accounts_api
@@ -35,6 +36,9 @@ urlpatterns = [
     path("accessibility/", accounts_views.accessibility, name="accessibility"),
     path("account/", accounts_views.account, name="account"),
     path("healthz", healthz, name="healthz"),
+    # A person's sign-in address is the one their invitation proved. allauth's page for adding
+    # addresses would let anyone signed in claim an unproved address, so it is replaced.
+    path("accounts/email/", RedirectView.as_view(pattern_name="account"), name="account_email"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("geography.urls")),

@@ -9,6 +9,8 @@ import pytest
 from django.core.cache import cache
 
 from accounts.models import Organisation, User
+from geography.models import LocalAuthority
+from geography.services import reference_data_load
 from tests.factories import (
     AdminMembershipFactory,
     LocalAuthorityOrganisationFactory,
@@ -62,7 +64,14 @@ class Cast:
 
 
 @pytest.fixture
-def cast(db) -> Cast:
+def reference_data(db) -> None:
+    """The migration's regions and authorities; reloaded when a transactional test flushed them."""
+    if not LocalAuthority.objects.exists():
+        reference_data_load()
+
+
+@pytest.fixture
+def cast(reference_data) -> Cast:
     local_authority_a = LocalAuthorityOrganisationFactory()
     local_authority_b = LocalAuthorityOrganisationFactory()
     provider_p = ProviderOrganisationFactory(name="Provider P")

@@ -49,7 +49,10 @@ class OrganisationFactory(factory.django.DjangoModelFactory[Organisation]):
 
 class LocalAuthorityOrganisationFactory(OrganisationFactory):
     kind = OrganisationKind.LOCAL_AUTHORITY
-    local_authority = factory.Iterator(LocalAuthority.objects.filter(is_current=True).order_by("ons_code"))
+    # Looked up when built, so a test that reloaded the reference data still finds them.
+    local_authority = factory.Sequence(
+        lambda n: LocalAuthority.objects.filter(is_current=True).order_by("ons_code")[n % 153]
+    )
     name = factory.LazyAttribute(lambda o: f"{o.local_authority.name} Council")
 
 

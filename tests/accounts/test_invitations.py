@@ -396,7 +396,7 @@ def test_an_address_that_already_has_an_account_cannot_create_a_second_one(clien
 
     response = client.post(_accept_url(token), _accept_data())
 
-    assert response.status_code == 410
+    assert response.status_code == 403  # the link still works for its own address
     assert "An account already exists for this e-mail address. Sign in" in response.context["reason"]
     assert Snapshot.take(invitation) == before
     assert "_auth_user_id" not in client.session
@@ -441,7 +441,7 @@ def test_a_signed_in_person_with_another_address_is_refused(client: Client, cast
 
     response = client.post(_accept_url(token))
 
-    assert response.status_code == 410
+    assert response.status_code == 403  # the link still works for its own address
     assert response.context["reason"] == (
         "This invitation was sent to someone.else@example.org. Sign in with that address to accept it."
     )
@@ -552,3 +552,27 @@ def test_the_email_task_sends_nothing_for_an_invitation_no_longer_pending() -> N
     assert invitation_email_send_task(invitation.pk, "http://example.org/x/") is False
     assert invitation_email_send_task(0, "http://example.org/x/") is False
     assert mail.outbox == []
+
+
+def test_an_old_member_invitation_never_demotes_an_admin(client: Client, cast: Cast) -> None:
+    invitation, token = invitation_with_token(
+        cast.local_authority_a, email=cast.commissioner_a.email, role=MembershipRole.MEMBER
+    )
+    client.force_login(cast.commissioner_a)
+
+    response = client.post(_accept_url(token))
+
+    assert response.status_code == 302
+    membership = Membership.objects.get(user=cast.commissioner_a, organisation=cast.local_authority_a)
+    assert membership.role == MembershipRole.ADMIN
+    invitation.refresh_from_db()
+    assert invitation.accepted_by == cast.commissioner_a
+
+
+def test_the_database_holds_one_open_invitation_per_address(cast: Cast) -> None:
+    from django.db import IntegrityError, transaction
+
+    invitation_with_token(cast.local_authority_a, email="twice@example.org")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        invitation_with_token(cast.local_authority_a, email="twice@example.org")
+    assert Invitation.objects.filter(email="twice@example.org").count() == 1

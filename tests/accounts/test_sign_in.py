@@ -237,11 +237,6 @@ def test_a_tampered_reset_link_changes_nothing(client: Client) -> None:
 # --- Known gap ----------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="allauth's /accounts/email/ page lets a signed-in person add any unregistered address and make it "
-    "their sign-in address without proving they own it (ACCOUNT_EMAIL_VERIFICATION='none').",
-)
 def test_a_signed_in_person_cannot_take_an_address_they_have_not_proved(client: Client) -> None:
     user = UserFactory.create(email="me@example.org")
     client.force_login(user)

@@ -75,3 +75,14 @@ def test_a_real_worker_answers_through_redis():
         )
         worker.terminate()
         worker.wait(timeout=30)
+
+
+def test_every_task_can_be_sent():
+    # Celery refuses to send a task whose soft limit exceeds its hard limit; this once
+    # stopped every invitation e-mail.
+    ours = {name: task for name, task in celery_app.tasks.items() if not name.startswith("celery.")}
+    assert {"config.ping_task", "accounts.invitation_email_send_task"} <= set(ours)
+    for name, task in ours.items():
+        hard = task.time_limit or celery_app.conf.task_time_limit
+        soft = task.soft_time_limit or celery_app.conf.task_soft_time_limit
+        assert soft is None or hard is None or soft <= hard, name
