@@ -25,7 +25,7 @@ class InvitationError(Exception):
     status = 410  # the link itself is spent: used, expired, withdrawn or unknown
 
 
-class InvitationNotForYou(InvitationError):
+class InvitationNotForYouError(InvitationError):
     """The link works, but not for this person (another address, or an existing account)."""
 
     status = 403
@@ -116,7 +116,7 @@ def invitation_accept(*, token: str, full_name: str, password: str) -> User:
     """Create the invited person's account and membership; the link works once only."""
     invitation = _usable(Invitation.objects.select_for_update().filter(token_hash=_token_hash(token)).first())
     if User.objects.filter(email__iexact=invitation.email).exists():
-        raise InvitationNotForYou(
+        raise InvitationNotForYouError(
             "An account already exists for this e-mail address. Sign in, then open the link again."
         )
     candidate = User(email=invitation.email, full_name=full_name.strip())
@@ -124,7 +124,7 @@ def invitation_accept(*, token: str, full_name: str, password: str) -> User:
     try:
         user = User.objects.create_user(email=invitation.email, password=password, full_name=full_name.strip())
     except IntegrityError:
-        raise InvitationNotForYou("An account already exists for this e-mail address.") from None
+        raise InvitationNotForYouError("An account already exists for this e-mail address.") from None
     _complete(invitation, user)
     return user
 
@@ -134,7 +134,7 @@ def invitation_accept_as(*, token: str, user: User) -> Membership:
     """A signed-in person with an existing account joins the inviting organisation."""
     invitation = _usable(Invitation.objects.select_for_update().filter(token_hash=_token_hash(token)).first())
     if invitation.email.lower() != user.email.lower():
-        raise InvitationNotForYou(
+        raise InvitationNotForYouError(
             f"This invitation was sent to {invitation.email}. Sign in with that address to accept it."
         )
     return _complete(invitation, user)
