@@ -68,8 +68,12 @@ def is_provider_staff(user: AnyUser) -> bool:
     return bool(organisation_kinds_of(user) & {OrganisationKind.PROVIDER, OrganisationKind.FEDERATION})
 
 
-def mfa_required_for(user: AnyUser) -> bool:
-    """Commissioners, provider staff and administrators must sign in with a second factor."""
+def mfa_required_for(user: AnyUser, kinds: set[str] | None = None) -> bool:
+    """Commissioners, provider staff and administrators must sign in with a second factor.
+
+    `kinds` (the kinds of the user's organisations) may be passed when already known.
+    """
     if not user.is_authenticated:
         return False
-    return _is_admin(user) or bool(organisation_kinds_of(user) & MFA_REQUIRED_KINDS)
+    kinds = organisation_kinds_of(user) if kinds is None else kinds
+    return _is_admin(user) or bool(kinds & MFA_REQUIRED_KINDS)

@@ -59,3 +59,16 @@ def test_local_authorities_page_lists_153_by_region(client, cast: Cast):
     assert "153 upper-tier local authorities" in page
     assert "Westmorland and Furness" in page
     assert "Cumbria" not in page  # historic authorities are not listed as current
+
+
+def test_relaxed_mfa_is_announced_by_a_visible_banner(client, cast: Cast, settings):
+    settings.REQUIRE_MFA = False
+    commissioner = MembershipFactory(organisation=cast.local_authority_b).user  # no authenticator
+    client.force_login(commissioner)
+    page = client.get("/").content.decode()
+    assert "Two-factor authentication is not enforced" in page
+    client.force_login(cast.organiser)  # organisers are not asked for MFA, so no banner
+    assert "Two-factor authentication is not enforced" not in client.get("/").content.decode()
+    settings.REQUIRE_MFA = True
+    client.force_login(commissioner)
+    assert client.get("/").status_code == 302  # sent to set up an authenticator instead
