@@ -1,23 +1,31 @@
-"""Provider organisations and federations as the service knows them.
+"""Provider organisations, their children's homes (keyed by Ofsted URN) and federations.
 
-The Ofsted registry (homes by URN, registration details, owners' spellings) fills these in
-later; here is what sign-in and permissions need: the link between a registry record and
-the organisation whose people act for it.
+Homes hold the current state from the latest Ofsted register imported; HomeObservation keeps
+what each register said on its date, so history across years is kept, not overwritten.
 """
 
 from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.models import Organisation
 
 
 class ProviderOrganisation(models.Model):
-    """A registered provider of children's homes (the owner as Ofsted names it, normalised)."""
+    """A registered provider of children's homes: the owner as Ofsted names it, normalised.
+
+    Ofsted's free-text owner names change spelling between years ("... LTD" / "... LIMITED",
+    trading names, company numbers inside the name); every spelling seen is kept as a
+    ProviderOrganisationName pointing here.
+    """
 
     name = models.CharField(max_length=255)
+    # The normalised form of the name that identifies the organisation across spellings.
+    normalised_name = models.CharField(max_length=255, unique=True, null=True, blank=True)
     companies_house_number = models.CharField(max_length=8, blank=True)
+    charity_number = models.CharField(max_length=12, blank=True)
     organisation = models.OneToOneField(
         Organisation,
         on_delete=models.SET_NULL,
@@ -30,9 +38,176 @@ class ProviderOrganisation(models.Model):
 
     class Meta:
         ordering = ["name"]
+        indexes = [
+            # Owners are looked up by company number when linking Companies House data.
+            models.Index(fields=["companies_house_number"], name="provider_org_company_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class ProviderOrganisationName(models.Model):
+    """One spelling of a registered owner's name, as it appeared in an Ofsted register."""
+
+    provider_organisation = models.ForeignKey(ProviderOrganisation, on_delete=models.CASCADE, related_name="names")
+    name = models.CharField(max_length=255, unique=True)
+    first_seen_on = models.DateField(null=True, blank=True)
+    last_seen_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HomeKind(models.TextChoices):
+    CHILDRENS_HOME = "childrens_home", "Children's home"
+    SECURE_CHILDRENS_HOME = "secure_childrens_home", "Secure children's home"
+    RESIDENTIAL_SPECIAL_SCHOOL = (
+        "residential_special_school",
+        "Residential special school (registered as a children's home)",
+    )
+
+
+class Sector(models.TextChoices):
+    PRIVATE = "private", "Private"
+    LOCAL_AUTHORITY = "local_authority", "Local authority"
+    VOLUNTARY = "voluntary", "Voluntary"
+    HEALTH_AUTHORITY = "health_authority", "Health authority"
+    ACADEMY = "academy", "Academy"
+    OTHER = "other", "Other"
+
+
+class Judgement(models.TextChoices):
+    OUTSTANDING = "outstanding", "Outstanding"
+    GOOD = "good", "Good"
+    REQUIRES_IMPROVEMENT = "requires_improvement", "Requires improvement to be good"
+    INADEQUATE = "inadequate", "Inadequate"
+
+
+class Home(models.Model):
+    """A children's home registered with Ofsted, as the latest imported register describes it."""
+
+    urn = models.CharField("URN", max_length=12, unique=True)
+    # Children's homes' names and addresses are REDACTED in Ofsted's file: stored blank.
+    name = models.CharField(max_length=255, blank=True)
+    kind = models.CharField(max_length=32, choices=HomeKind.choices)
+    provision_type = models.CharField(max_length=120, help_text="As Ofsted writes it.")
+    registration_date = models.DateField(null=True, blank=True)
+    registration_status = models.CharField(max_length=40, blank=True)
+    local_authority = models.ForeignKey(
+        "geography.LocalAuthority", on_delete=models.PROTECT, related_name="homes", null=True, blank=True
+    )
+    sector = models.CharField(max_length=20, choices=Sector.choices)
+    places = models.PositiveIntegerField(null=True, blank=True)
+    short_break_only = models.BooleanField(null=True, blank=True)
+    multi_building = models.BooleanField(null=True, blank=True)
+    registered_owner_name = models.CharField(max_length=255, blank=True, help_text="As Ofsted gives it.")
+    provider_organisation = models.ForeignKey(
+        ProviderOrganisation, on_delete=models.PROTECT, related_name="homes", null=True, blank=True
+    )
+    overall_judgement = models.CharField(max_length=24, choices=Judgement.choices, blank=True)
+    protection_judgement = models.CharField(max_length=24, choices=Judgement.choices, blank=True)
+    leadership_judgement = models.CharField(max_length=24, choices=Judgement.choices, blank=True)
+    inspection_date = models.DateField(null=True, blank=True)
+    first_seen_on = models.DateField()
+    last_seen_on = models.DateField()
+    # Set when a later register no longer lists the home.
+    closed_on = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["urn"]
+        indexes = [
+            # Registry search filters by area, owner and sector; matching by authority.
+            models.Index(fields=["local_authority", "kind"], name="home_local_authority_idx"),
+            models.Index(fields=["provider_organisation"], name="home_provider_idx"),
+            models.Index(fields=["sector", "kind"], name="home_sector_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(closed_on__gte=models.F("first_seen_on")),
+                name="home_closed_after_first_seen",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"Children's home {self.urn}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None
+
+
+class ImportRun(models.Model):
+    """One import of one file: what it found and what it changed."""
+
+    class Kind(models.TextChoices):
+        OFSTED = "ofsted", "Ofsted provider-level register"
+        BODS = "bods", "Beneficial Ownership Data Standard statements"
+        CURATED = "curated", "Curated ownership edges"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    source_name = models.CharField(max_length=255, help_text="The file's name.")
+    source_sha256 = models.CharField(max_length=64, blank=True)
+    as_of = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # {"new": n, "changed": n, "closed": n, "unchanged": n, "rejected": n, ...}
+    counts = models.JSONField(default=dict, blank=True)
+    # [{"line": n, "reason": "..."}]
+    rejected_rows = models.JSONField(default=list, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.source_name} ({self.as_of or 'no date'})"
+
+
+class HomeObservation(models.Model):
+    """What one register said about one home on its date."""
+
+    home = models.ForeignKey(Home, on_delete=models.CASCADE, related_name="observations")
+    import_run = models.ForeignKey(ImportRun, on_delete=models.PROTECT, related_name="observations")
+    as_of = models.DateField()
+    provision_type = models.CharField(max_length=120)
+    registration_status = models.CharField(max_length=40, blank=True)
+    local_authority = models.ForeignKey(
+        "geography.LocalAuthority", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    sector = models.CharField(max_length=20, choices=Sector.choices)
+    places = models.PositiveIntegerField(null=True, blank=True)
+    short_break_only = models.BooleanField(null=True, blank=True)
+    multi_building = models.BooleanField(null=True, blank=True)
+    registered_owner_name = models.CharField(max_length=255, blank=True)
+    provider_organisation = models.ForeignKey(
+        ProviderOrganisation, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    overall_judgement = models.CharField(max_length=24, choices=Judgement.choices, blank=True)
+
+    class Meta:
+        ordering = ["home", "as_of"]
+        constraints = [
+            models.UniqueConstraint(fields=["home", "as_of"], name="home_observation_one_per_date"),
+        ]
+        indexes = [
+            # Market analytics read every observation of a date.
+            models.Index(fields=["as_of"], name="home_observation_as_of_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.home.urn} at {self.as_of}"
 
 
 class Federation(models.Model):
