@@ -1,0 +1,1 @@
+"""Importers of public data into the registry and the ownership graph."""
