@@ -14,7 +14,10 @@ from accounts.selectors import memberships_of, mfa_required_for
 
 def _navigation(request: HttpRequest, memberships: list[Membership]) -> list[dict[str, str]]:
     """The service navigation shows what the signed-in person's roles can reach."""
-    items = [{"label": "Home", "url": reverse("home")}]
+    items = [
+        {"label": "Home", "url": reverse("home")},
+        {"label": "Children's homes", "url": reverse("registry:homes")},
+    ]
     if request.user.is_authenticated:
         items += [
             {"label": m.organisation.name, "url": reverse("accounts:organisation", args=[m.organisation.slug])}

@@ -10,6 +10,7 @@ from accounts import api as accounts_api
 from accounts import views as accounts_views
 from config.health import healthz
 from geography import api as geography_api
+from ownership import api as ownership_api
 
 # Signing in goes through allauth (and so through MFA); the admin has no login form of its own.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
@@ -19,16 +20,13 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 api_v1 = [
     path("me/", accounts_api.MeApi.as_view(), name="me"),
     path("organisations/", accounts_api.OrganisationListApi.as_view(), name="organisations"),
-    path(
-        "organisations/<slug:slug>/",
-        accounts_api.OrganisationDetailApi.as_view(),
-        name="organisation",
-    ),
-    path(
-        "local-authorities/",
-        geography_api.LocalAuthorityListApi.as_view(),
-        name="local_authorities",
-    ),
+    path("organisations/<slug:slug>/", accounts_api.OrganisationDetailApi.as_view(), name="organisation"),
+    path("local-authorities/", geography_api.LocalAuthorityListApi.as_view(), name="local_authorities"),
+    # The registry is open data: these answer anonymous callers too.
+    path("homes/", ownership_api.HomeListApi.as_view(), name="homes"),
+    path("homes/<str:urn>/", ownership_api.HomeDetailApi.as_view(), name="home"),
+    path("owners/", ownership_api.OwnerListApi.as_view(), name="owners"),
+    path("owners/<int:pk>/", ownership_api.OwnerDetailApi.as_view(), name="owner"),
 ]
 
 urlpatterns = [
@@ -42,6 +40,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("geography.urls")),
+    path("", include("ownership.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),

@@ -74,6 +74,15 @@ class Entity(models.Model):
     # The BODS recordId this entity was read from or is written as; stable across exports.
     record_id = models.CharField(max_length=255, unique=True)
     source = models.CharField(max_length=255, blank=True, help_text="Where we learnt of this entity.")
+    # What published research classifies this company as (c_home_cats.csv: "Investment owned",
+    # ...). An input to owner-type classification, weaker than the control chain; not a
+    # curator's decision (that is an OwnerTypeOverride).
+    research_owner_type = models.CharField(
+        max_length=24,
+        choices=OwnerType.choices,
+        blank=True,
+        help_text="Owner type given by published research (BenGoodair/Care-Markets), if any.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -1,12 +1,84 @@
-from django.contrib import admin
+"""Curation of the registry: provider organisations (merge spellings, company numbers), homes,
+federations and the import runs that filled them."""
 
-from providers.models import Federation, ProviderOrganisation
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from providers.models import (
+    Federation,
+    Home,
+    HomeObservation,
+    ImportRun,
+    ProviderOrganisation,
+    ProviderOrganisationName,
+)
+
+
+class ProviderOrganisationNameInline(admin.TabularInline[ProviderOrganisationName, ProviderOrganisation]):
+    model = ProviderOrganisationName
+    extra = 0
+    readonly_fields = ["name", "first_seen_on", "last_seen_on"]
+    can_delete = False
 
 
 @admin.register(ProviderOrganisation)
 class ProviderOrganisationAdmin(admin.ModelAdmin[ProviderOrganisation]):
-    list_display = ["name", "companies_house_number", "organisation"]
-    search_fields = ["name", "companies_house_number"]
+    list_display = ["name", "companies_house_number", "charity_number", "organisation"]
+    search_fields = ["name", "companies_house_number", "names__name"]
+    fields = ["name", "normalised_name", "companies_house_number", "charity_number", "organisation"]
+    readonly_fields = ["normalised_name"]
+    inlines = [ProviderOrganisationNameInline]
+    actions = ["merge_into_first"]
+
+    @admin.action(description="Merge the selected providers into the first one (by id), keeping every spelling")
+    def merge_into_first(self, request: HttpRequest, queryset: QuerySet[ProviderOrganisation]) -> None:
+        from ownership.services import provider_organisations_merge
+
+        chosen = list(queryset.order_by("pk"))
+        if len(chosen) < 2:
+            self.message_user(request, "Choose at least two providers to merge.", messages.ERROR)
+            return
+        keep, others = chosen[0], chosen[1:]
+        provider_organisations_merge(keep=keep, others=others, merged_by=request.user)
+        for other in others:  # the admin's history of the kept record says what was merged
+            self.log_change(request, keep, f"Merged {other.name} (id {other.pk}) into this provider.")
+        self.message_user(request, f"Merged {len(others)} provider(s) into {keep.name}.", messages.SUCCESS)
+
+
+@admin.register(Home)
+class HomeAdmin(admin.ModelAdmin[Home]):
+    list_display = ["urn", "kind", "local_authority", "sector", "places", "provider_organisation", "closed_on"]
+    list_filter = ["kind", "sector", "overall_judgement", "local_authority__region"]
+    search_fields = ["urn", "registered_owner_name", "provider_organisation__name"]
+    autocomplete_fields = ["provider_organisation"]
+    # Registry facts come from Ofsted's register; only the provider link is curated here.
+    readonly_fields = [field.name for field in Home._meta.fields if field.name not in {"id", "provider_organisation"}]
+
+
+@admin.register(HomeObservation)
+class HomeObservationAdmin(admin.ModelAdmin[HomeObservation]):
+    list_display = ["home", "as_of", "provision_type", "local_authority", "places", "registered_owner_name"]
+    list_filter = ["as_of"]
+    search_fields = ["home__urn", "registered_owner_name"]
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin[ImportRun]):
+    list_display = ["source_name", "kind", "as_of", "status", "started_at", "finished_at", "counts"]
+    list_filter = ["kind", "status"]
+    readonly_fields = [field.name for field in ImportRun._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(Federation)

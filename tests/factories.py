@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Invitation, Membership, MembershipRole, Organisation, OrganisationKind, User
 from geography.models import LocalAuthority
-from providers.models import ProviderOrganisation
+from providers.models import Home, HomeKind, Judgement, ProviderOrganisation, Sector
 
 PASSWORD = "correct horse battery staple"
 
@@ -97,3 +97,35 @@ class PendingInvitationFactory(factory.django.DjangoModelFactory[Invitation]):
     token_hash = factory.Sequence(lambda n: f"{n:064d}")
     created_at = factory.LazyFunction(timezone.now)
     expires_at = factory.LazyAttribute(lambda o: o.created_at + datetime.timedelta(days=7))
+
+
+class RegistryProviderFactory(factory.django.DjangoModelFactory[ProviderOrganisation]):
+    """A registered provider as the Ofsted import makes it (not yet a service organisation)."""
+
+    class Meta:
+        model = ProviderOrganisation
+
+    name = factory.Sequence(lambda n: f"Provider {n} Limited")
+    normalised_name = factory.LazyAttribute(lambda o: o.name.upper())
+
+
+class HomeFactory(factory.django.DjangoModelFactory[Home]):
+    """An open private children's home in a real local authority."""
+
+    class Meta:
+        model = Home
+
+    urn = factory.Sequence(lambda n: f"SC{900000 + n}")
+    kind = HomeKind.CHILDRENS_HOME
+    provision_type = "Children's home"
+    registration_status = "Active"
+    local_authority = factory.Sequence(
+        lambda n: LocalAuthority.objects.filter(is_current=True).order_by("ons_code")[n % 153]
+    )
+    sector = Sector.PRIVATE
+    places = 4
+    provider_organisation = factory.SubFactory(RegistryProviderFactory)
+    registered_owner_name = factory.LazyAttribute(lambda o: o.provider_organisation.name)
+    overall_judgement = Judgement.GOOD
+    first_seen_on = datetime.date(2024, 3, 31)
+    last_seen_on = datetime.date(2025, 3, 31)

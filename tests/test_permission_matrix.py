@@ -22,7 +22,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import MembershipRole
 from accounts.services import invitation_create
+from ownership.services import provider_entity_ensure
 from tests.conftest import Cast
+from tests.factories import HomeFactory
 
 PRINCIPALS = ("anonymous", "commissioner_a", "commissioner_b", "provider_p", "provider_q", "organiser", "admin")
 
@@ -85,11 +87,20 @@ MATRIX: dict[str, dict[str, str]] = {
     "accounts:invitation_create": ORGANISATION_A_MEMBERS,
     "accounts:invitation_accept": PUBLIC,  # the token is the permission; it works once
     "geography:local_authorities": SIGNED_IN,
+    # The registry is open data
+    "registry:homes": PUBLIC,
+    "registry:home": PUBLIC,
+    "registry:owner": PUBLIC,
+    "registry:provider": PUBLIC,
     # API
     "api:me": API_SIGNED_IN,
     "api:organisations": API_SIGNED_IN,
     "api:organisation": API_ORGANISATION_A,
     "api:local_authorities": API_SIGNED_IN,
+    "api:homes": PUBLIC,
+    "api:home": PUBLIC,
+    "api:owners": PUBLIC,
+    "api:owner": PUBLIC,
     "api_schema": API_SIGNED_IN,
     "api_docs": API_SIGNED_IN,
     # Administration: staff only, after signing in through allauth (with MFA)
@@ -98,8 +109,10 @@ MATRIX: dict[str, dict[str, str]] = {
     "admin:accounts_invitation_add": row(LOGIN, FORBIDDEN),
     "admin:autocomplete": row(LOGIN, FORBIDDEN),  # refuses a request without its parameters
     "admin:logout": row(LOGIN, FORBIDDEN, admin="method"),  # POST only
+    # Import runs and observations are written by importers only.
+    "admin:providers_homeobservation_add": row(LOGIN, FORBIDDEN),
+    "admin:providers_importrun_add": row(LOGIN, FORBIDDEN),
     # Sample ids that do not exist: staff get 404, everyone else is still refused first.
-    "admin:auth_user_password_change": row(LOGIN, FORBIDDEN, admin=HIDDEN),
     "admin:view_on_site": row(LOGIN, FORBIDDEN, admin=HIDDEN),
     "admin/(?P<url>.*)$": row(LOGIN, FORBIDDEN, admin=HIDDEN),
     "admin/*": STAFF_ONLY,  # admin's unnamed redirect patterns
@@ -148,7 +161,7 @@ def test_every_row_names_every_principal():
         assert set(outcomes) == set(PRINCIPALS), key
 
 
-def _sample_url(route: Route, cast: Cast, token: str) -> str:
+def _sample_url(route: Route, cast: Cast, token: str, samples: dict[str, dict[str, str]]) -> str:
     kwargs_by_parameter = {
         "slug": cast.local_authority_a.slug,
         "token": token,
@@ -160,9 +173,8 @@ def _sample_url(route: Route, cast: Cast, token: str) -> str:
     }
     if route.name:
         resolver_pattern = next(p for p in _patterns_by_name() if p[0] == route.name)[1]
-        kwargs = {
-            parameter: kwargs_by_parameter.get(parameter, "1") for parameter in resolver_pattern.converters_or_groups
-        }
+        known = {**kwargs_by_parameter, **samples.get(route.name, {})}
+        kwargs = {parameter: known.get(parameter, "1") for parameter in resolver_pattern.converters_or_groups}
         return reverse(route.name, kwargs=kwargs)
     path = route.pattern.replace("<path:object_id>", "1").replace("(?P<url>.*)$", "no-such-page/")
     return "/" + path
@@ -212,14 +224,31 @@ def invitation_token(cast: Cast) -> str:
     return token
 
 
+@pytest.fixture
+def samples(cast: Cast) -> dict[str, dict[str, str]]:
+    """Real objects for the URLs that show one: a home, its provider and the provider's entity."""
+    home = HomeFactory()
+    entity = provider_entity_ensure(provider_organisation=home.provider_organisation, sector=home.sector)
+    return {
+        "registry:home": {"urn": home.urn},
+        "api:home": {"urn": home.urn},
+        "registry:provider": {"pk": str(home.provider_organisation.pk)},
+        "registry:owner": {"pk": str(entity.pk)},
+        "api:owner": {"pk": str(entity.pk)},
+        "admin:auth_user_password_change": {"id": str(cast.admin.pk)},
+    }
+
+
 @pytest.mark.parametrize("principal", PRINCIPALS)
-def test_each_principal_meets_the_matrix(principal: str, cast: Cast, invitation_token: str, client: Client):
+def test_each_principal_meets_the_matrix(
+    principal: str, cast: Cast, invitation_token: str, samples: dict[str, dict[str, str]], client: Client
+):
     user = cast.user(principal)
     if user is not None:
         client.force_login(user)
     observed, expected = {}, {}
     for route in all_routes():
-        url = _sample_url(route, cast, invitation_token)
+        url = _sample_url(route, cast, invitation_token, samples)
         observed[url] = _outcome(client, url)
         row_ = matrix_row(route.key)
         assert row_ is not None

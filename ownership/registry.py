@@ -1,0 +1,232 @@
+"""Reads behind the public registry pages and API: homes, owners and providers.
+
+The data is public (Ofsted's register, Companies House), so these reads are not scoped to a
+user; they still start here so that every query the registry can trigger is in one place.
+Ultimate owners come from ownership.selectors and are cached per register and graph state,
+because resolving every home takes most of a second.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
+
+from ownership import selectors as ownership_selectors
+from ownership.models import Entity, Interest, OwnerTypeOverride
+from providers.models import Home, ImportRun, ProviderOrganisation
+
+Resolution = ownership_selectors.Resolution
+
+SIZE_BANDS: dict[str, tuple[int, int | None]] = {
+    "1": (1, 1),
+    "2-3": (2, 3),
+    "4-5": (4, 5),
+    "6-10": (6, 10),
+    "11+": (11, None),
+}
+
+
+def _graph_version() -> str:
+    """Changes whenever an import finishes or a curator changes the graph."""
+    parts = [
+        ImportRun.objects.aggregate(latest=Max("finished_at"))["latest"],
+        Entity.objects.aggregate(latest=Max("pk"))["latest"],
+        Interest.objects.aggregate(latest=Max("pk"))["latest"],
+        Interest.objects.count(),
+        OwnerTypeOverride.objects.aggregate(latest=Max("pk"))["latest"],
+        ProviderOrganisation.objects.count(),
+    ]
+    return str(hash(str(parts)))
+
+
+def resolutions_on(as_of: datetime.date) -> dict[int, Resolution]:
+    """Home id -> ultimate owner resolution for every home open on `as_of` (cached)."""
+    key = f"registry:resolutions:{as_of.isoformat()}:{_graph_version()}"
+    resolved: dict[int, Resolution] | None = cache.get(key)
+    if resolved is None:
+        resolved = ownership_selectors.ultimate_owners(as_of)
+        cache.set(key, resolved, timeout=60 * 60)
+    return resolved
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+def all_homes() -> QuerySet[Home]:
+    return Home.objects.select_related("local_authority", "local_authority__region", "provider_organisation")
+
+
+def open_homes() -> QuerySet[Home]:
+    return all_homes().filter(closed_on__isnull=True)
+
+
+@dataclass(frozen=True)
+class HomeFilters:
+    query: str = ""
+    local_authority: str = ""  # ONS code
+    region: str = ""  # ONS code
+    sector: str = ""
+    kind: str = ""
+    rating: str = ""
+    size: str = ""  # a key of SIZE_BANDS
+    owner_type: str = ""
+
+
+def homes_matching(filters: HomeFilters, resolutions: dict[int, Resolution]) -> QuerySet[Home]:
+    homes = open_homes()
+    if filters.query:
+        homes = homes.filter(
+            Q(urn__iexact=filters.query)
+            | Q(registered_owner_name__icontains=filters.query)
+            | Q(provider_organisation__name__icontains=filters.query)
+        )
+    exact = {
+        "local_authority__ons_code": filters.local_authority,
+        "local_authority__region__ons_code": filters.region,
+        "sector": filters.sector,
+        "kind": filters.kind,
+        "overall_judgement": filters.rating,
+    }
+    homes = homes.filter(**{lookup: value for lookup, value in exact.items() if value})
+    if filters.size:
+        lowest, highest = SIZE_BANDS[filters.size]
+        homes = homes.filter(places__gte=lowest, **({"places__lte": highest} if highest else {}))
+    if filters.owner_type:
+        ids = [home_id for home_id, resolution in resolutions.items() if resolution.owner_type == filters.owner_type]
+        homes = homes.filter(pk__in=ids)
+    return homes.order_by("local_authority__name", "urn")
+
+
+@dataclass
+class Share:
+    homes: int = 0
+    places: int = 0
+    homes_in_area: int = 0
+    places_in_area: int = 0
+
+    @property
+    def share_of_places(self) -> float:
+        return 100 * self.places / self.places_in_area if self.places_in_area else 0.0
+
+    @property
+    def share_of_homes(self) -> float:
+        return 100 * self.homes / self.homes_in_area if self.homes_in_area else 0.0
+
+
+@dataclass
+class OwnerSummary:
+    owner: Entity
+    homes: list[Home]
+    england: Share
+    regions: dict[str, Share] = field(default_factory=dict)
+    owner_type: str = ""
+    owner_type_reason: str = ""
+
+
+def owner_summary(owner: Entity, resolutions: dict[int, Resolution]) -> OwnerSummary:
+    """The homes an owner ultimately controls, and its share of England and of each region."""
+    homes = list(open_homes())
+    owned_ids = {home_id for home_id, resolution in resolutions.items() if _is(resolution.owner, owner)}
+    england = Share()
+    regions: dict[str, Share] = defaultdict(Share)
+    for home in homes:
+        region = home.local_authority.region.name if home.local_authority else "Unknown"
+        places = home.places or 0
+        for share in (england, regions[region]):
+            share.homes_in_area += 1
+            share.places_in_area += places
+            if home.pk in owned_ids:
+                share.homes += 1
+                share.places += places
+    owned = [home for home in homes if home.pk in owned_ids]
+    types = Counter(resolutions[home.pk].owner_type for home in owned)
+    reasons = {resolutions[home.pk].owner_type: resolutions[home.pk].reason for home in owned}
+    owner_type = types.most_common(1)[0][0] if types else ""
+    return OwnerSummary(
+        owner=owner,
+        homes=owned,
+        england=england,
+        regions={name: share for name, share in sorted(regions.items()) if share.homes},
+        owner_type=owner_type,
+        owner_type_reason=reasons.get(owner_type, ""),
+    )
+
+
+def _is(candidate: Entity | None, owner: Entity) -> bool:
+    return candidate is not None and candidate.pk == owner.pk
+
+
+def owners_ranked(resolutions: dict[int, Resolution], limit: int | None = None) -> list[dict[str, Any]]:
+    """Ultimate owners by places controlled in England."""
+    places = {home.pk: home.places or 0 for home in open_homes()}
+    totals: dict[int, dict[str, Any]] = {}
+    for home_id, resolution in resolutions.items():
+        if resolution.owner is None or home_id not in places:
+            continue
+        row = totals.setdefault(
+            resolution.owner.pk,
+            {"owner": resolution.owner, "owner_type": resolution.owner_type, "homes": 0, "places": 0},
+        )
+        row["homes"] += 1
+        row["places"] += places[home_id]
+    ranked = sorted(totals.values(), key=lambda row: (-row["places"], -row["homes"], row["owner"].name))
+    return ranked[:limit] if limit else ranked
+
+
+def sources_of(resolution: Resolution) -> list[str]:
+    """The trail of sources behind an ownership chain, in the order walked."""
+    trail = [interest.source for interest in resolution.chain if interest.source]
+    if resolution.owner is not None and resolution.owner.source:
+        trail.append(resolution.owner.source)
+    return list(dict.fromkeys(trail))
+
+
+@dataclass(frozen=True)
+class DiagramNode:
+    name: str
+    detail: str
+    y: int
+    link_pk: int | None
+    edge_label: str  # the interest that links this node to the one above it
+
+
+BOX_HEIGHT, BOX_GAP = 56, 44
+
+
+def chain_diagram(start: Entity | None, resolution: Resolution) -> tuple[list[DiagramNode], int]:
+    """Boxes (bottom-up order reversed for drawing top-down) for the ownership chain, and the
+    drawing's height. The top box is the ultimate owner; arrows point to who controls whom."""
+    if start is None:
+        return [], 0
+    entities = [start] + [interest.interested_party for interest in resolution.chain]
+    labels = [""] + [_share_label(interest) for interest in resolution.chain]
+    nodes = []
+    for index, entity in enumerate(reversed(entities)):
+        original = len(entities) - 1 - index
+        nodes.append(
+            DiagramNode(
+                name=entity.name,
+                detail=entity.get_category_display(),
+                y=index * (BOX_HEIGHT + BOX_GAP),
+                link_pk=entity.pk,
+                edge_label=labels[original],  # how this entity controls the one drawn below it
+            )
+        )
+    return nodes, len(nodes) * (BOX_HEIGHT + BOX_GAP) - BOX_GAP
+
+
+def _share_label(interest: Interest) -> str:
+    if interest.share_exact is not None:
+        return f"{interest.share_exact.normalize():f}% {interest.get_interest_type_display().lower()}"
+    if interest.share_minimum is not None or interest.share_maximum is not None:
+        low = "more than " if interest.share_exclusive_minimum else ""
+        kind = interest.get_interest_type_display().lower()
+        return f"{low}{interest.share_minimum or 0:g} to {interest.share_maximum or 100:g}% {kind}"
+    return interest.get_interest_type_display()
