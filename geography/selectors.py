@@ -13,3 +13,8 @@ def regions() -> QuerySet[Region]:
 
 def current_local_authorities() -> QuerySet[LocalAuthority]:
     return LocalAuthority.objects.filter(is_current=True).select_related("region").order_by("name")
+
+
+def local_authorities_all() -> QuerySet[LocalAuthority]:
+    """Every authority, current and historic: importers match the names of either."""
+    return LocalAuthority.objects.order_by("ons_code")

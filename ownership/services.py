@@ -35,9 +35,20 @@ def provider_entity_ensure(*, provider_organisation: ProviderOrganisation, secto
     """The ownership-graph entity of a registered provider, created on first sight.
 
     Idempotent: an existing entity is returned unchanged except that a company number
-    learnt since is recorded.
+    learnt since is recorded. When the graph already knows the company (from BODS or the
+    curated edges, loaded before the register), that entity becomes the provider's.
     """
     entity = Entity.objects.filter(provider_organisation=provider_organisation).first()
+    number = provider_organisation.companies_house_number
+    known = Entity.objects.filter(company_number=number).first() if number else None
+    if entity is None and known is not None and known.provider_organisation_id is None:
+        known.provider_organisation = provider_organisation
+        known.save(update_fields=["provider_organisation"])
+        return known
+    if known is not None:
+        # The number already belongs to another provider's entity: leave this one without it
+        # rather than break the one-entity-per-company rule; a curator can merge the two.
+        number = ""
     if entity is None:
         entity = Entity.objects.create(
             name=provider_organisation.name,
@@ -46,13 +57,13 @@ def provider_entity_ensure(*, provider_organisation: ProviderOrganisation, secto
             if sector in Sector.values
             else OwnerCategory.UNKNOWN,
             jurisdiction="GB",
-            company_number=provider_organisation.companies_house_number,
+            company_number=number,
             provider_organisation=provider_organisation,
             record_id=f"provider-organisation-{provider_organisation.pk}",
             source="Ofsted provider-level register",
         )
-    elif provider_organisation.companies_house_number and not entity.company_number:
-        entity.company_number = provider_organisation.companies_house_number
+    elif number and not entity.company_number:
+        entity.company_number = number
         entity.save(update_fields=["company_number"])
     return entity
 

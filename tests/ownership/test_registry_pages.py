@@ -231,3 +231,17 @@ def test_admin_records_owner_type_overrides_with_reasons(client: Client, market,
     override = OwnerTypeOverride.objects.get(entity=entity)
     assert override.reason == "Fund wound up in 2024; now held by a trading group."
     assert override.decided_by == cast.admin
+
+
+def test_a_provider_adopts_the_entity_the_graph_already_knows_by_company_number(reference_data):
+    known = Entity.objects.create(name="ACORN HOMES LTD", company_number="07654321", record_id="curated-acorn")
+    provider = RegistryProviderFactory(name="Acorn Homes Limited", companies_house_number="07654321")
+    assert provider_entity_ensure(provider_organisation=provider, sector=Sector.PRIVATE) == known
+    known.refresh_from_db()
+    assert known.provider_organisation == provider
+    # A second provider with the same number gets its own entity without the number.
+    twin = RegistryProviderFactory(name="Acorn Homes (North) Limited", companies_house_number="07654321")
+    other = provider_entity_ensure(provider_organisation=twin, sector=Sector.PRIVATE)
+    assert other != known
+    assert other.company_number == ""
+    assert Entity.objects.filter(company_number="07654321").count() == 1
