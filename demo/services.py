@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.db import transaction
 
 from accounts.models import MembershipRole, Organisation, OrganisationKind, User
 from accounts.services import membership_set, organisation_create
 from geography.models import LocalAuthority
-from providers.models import ProviderOrganisation
+from ownership.importers.ofsted import file_sha256, ofsted_register_import
+from ownership.services import ownership_edges_load
+from providers.models import ImportRun, ProviderOrganisation
+
+DATA = Path(__file__).resolve().parent.parent / "ownership" / "data"
 
 
 @dataclass(frozen=True)
@@ -57,3 +63,26 @@ def demo_load(*, password: str) -> list[DemoLogin]:
     _user("admin@example.org", "Service administrator", password, staff=True)
     logins.append(DemoLogin("Administrator", "admin@example.org", "(administration site)"))
     return logins
+
+
+def registry_load(*, progress: Callable[[str], None]) -> list[ImportRun]:
+    """Import the real Ofsted registers (oldest first) and the curated ownership edges.
+
+    A register already imported (same file contents) is skipped, so a second `make run`
+    starts quickly; the importers are idempotent in any case.
+    """
+    done = set(
+        ImportRun.objects.filter(kind=ImportRun.Kind.OFSTED, status=ImportRun.Status.SUCCEEDED).values_list(
+            "source_sha256", flat=True
+        )
+    )
+    runs = []
+    for path in sorted((DATA / "ofsted").glob("provider_at_march_*.csv")):
+        if file_sha256(path) in done:
+            continue
+        progress(f"Importing {path.name}")
+        runs.append(ofsted_register_import(path=path))
+    if runs or not ImportRun.objects.filter(kind=ImportRun.Kind.CURATED).exists():
+        progress("Loading the curated ownership edges")
+        runs.extend(ownership_edges_load(directory=DATA))
+    return runs

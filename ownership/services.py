@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -427,11 +428,51 @@ def ownership_edges_load(*, directory: Path) -> list[ImportRun]:
     """Load every curated file present in `directory`, in dependency order (edges, then the
     classifications that need their entities); one ImportRun per file."""
     lookup = curated.company_links_read(directory / curated.LOOKUP_FILE)
-    return [
+    runs = [
         curated_file_load(path=directory / name, lookup=lookup)
         for name in curated.FILES_IN_ORDER
         if (directory / name).is_file()
     ]
+    overrides = directory / OVERRIDES_FILE
+    if overrides.is_file():
+        runs.append(owner_type_overrides_load(path=overrides))
+    return runs
+
+
+OVERRIDES_FILE = "owner_type_overrides.csv"
+
+
+def owner_type_overrides_load(*, path: Path) -> ImportRun:
+    """Apply a curator's file of owner types with reasons (name, company_number, owner_type,
+    reason). Idempotent: an override equal to the entity's latest one is not repeated."""
+    run = _run_start(kind=ImportRun.Kind.CURATED, path=path)
+    counts: Counter[str] = Counter()
+    rejected: list[dict[str, Any]] = []
+    with transaction.atomic():
+        for line, row in enumerate(csv.DictReader(path.open(encoding="utf-8")), start=2):
+            outcome = _override_row_apply(row)
+            if outcome in {"new", "unchanged"}:
+                counts[outcome] += 1
+            else:
+                rejected.append({"line": line, "reason": outcome})
+    _run_finish(run, counts=counts, rejected=rejected, summary={})
+    return run
+
+
+def _override_row_apply(row: dict[str, str]) -> str:
+    number, name = (row.get("company_number") or "").strip(), (row.get("name") or "").strip()
+    entity = Entity.objects.filter(company_number=number).first() if number else None
+    entity = entity or Entity.objects.filter(name__iexact=name).order_by("pk").first()
+    if entity is None:
+        return f"no owner called {name!r} (company number {number or 'not given'}) in the graph"
+    latest = entity.owner_type_overrides.order_by("-decided_at").first()
+    if latest and (latest.owner_type, latest.reason) == (row["owner_type"], row["reason"].strip()):
+        return "unchanged"
+    try:
+        owner_type_override_set(entity=entity, owner_type=row["owner_type"], reason=row["reason"], decided_by=None)
+    except ValidationError as error:
+        return "; ".join(error.messages)
+    return "new"
 
 
 # ---------------------------------------------------------------- curation

@@ -245,3 +245,23 @@ def test_a_provider_adopts_the_entity_the_graph_already_knows_by_company_number(
     assert other != known
     assert other.company_number == ""
     assert Entity.objects.filter(company_number="07654321").count() == 1
+
+
+def test_curated_override_file_applies_once_with_its_reason(tmp_path, market):
+    from ownership.services import owner_type_overrides_load
+
+    path = tmp_path / "owner_type_overrides.csv"
+    path.write_text(
+        "name,company_number,owner_type,reason\n"
+        "oakfield capital partners,,private_corporate,Fund became a trading group.\n"
+        "Nobody Limited,,private_corporate,No such owner.\n"
+        "Acorn Care Group Holdings Limited,09999999,not_a_type,Bad type.\n"
+    )
+    run = owner_type_overrides_load(path=path)
+    assert run.counts == {"new": 1, "rejected": 2}
+    assert [row["line"] for row in run.rejected_rows] == [3, 4]
+    assert "no owner called 'Nobody Limited'" in run.rejected_rows[0]["reason"]
+    assert owner_type_overrides_load(path=path).counts == {"unchanged": 1, "rejected": 2}
+    assert list(market["fund"].owner_type_overrides.values_list("owner_type", "reason")) == [
+        ("private_corporate", "Fund became a trading group.")
+    ]

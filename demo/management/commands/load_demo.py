@@ -6,7 +6,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from config.env import env_str
-from demo.services import demo_load
+from demo.services import demo_load, registry_load
 
 
 class Command(BaseCommand):
@@ -17,6 +17,7 @@ class Command(BaseCommand):
             password = env_str("DEMO_PASSWORD", required=True)
         except ImproperlyConfigured as error:
             raise CommandError(str(error)) from None
+        registry_load(progress=lambda message: self.stderr.write(message))
         logins = demo_load(password=password)
         self.stdout.write("\nDemo logins (password for each: the DEMO_PASSWORD in .data/dev.env):")
         for login in logins:
