@@ -5,12 +5,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 VENDOR := static/vendor
 
-.PHONY: run test setup bench lock clean-data help
+.PHONY: run test setup bench manage lock clean-data help
 
 help:
 	@echo "make run   - set up everything, load demo data, serve http://127.0.0.1:8000"
 	@echo "make test  - set up everything, then lint, types, migrations check and tests"
 	@echo "make bench - speed and memory figures as JSON"
+	@echo "make manage ARGS=\"...\" - a manage.py command on the make run database"
 	@echo "make lock  - regenerate requirements*.lock from requirements*.in"
 
 run: setup
@@ -44,6 +45,11 @@ $(VENDOR)/.copied: node_modules/.installed
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
 	cp node_modules/plotly.js-dist-min/plotly.min.js $(VENDOR)/plotly/
 	touch $@
+
+# Any management command on the same database as `make run`, e.g.
+#   make manage ARGS="import_ofsted path/to/provider_at_march_2026.xlsx --json"
+manage: setup
+	@$(BIN)/python scripts/dev.py manage $(ARGS)
 
 bench: setup
 	$(BIN)/python scripts/dev.py bench

@@ -23,7 +23,7 @@ PYTHON = sys.executable
 
 
 def say(message: str) -> None:
-    print(f"==> {message}", flush=True)
+    print(f"==> {message}", file=sys.stderr, flush=True)
 
 
 def load_dev_env() -> None:
@@ -133,9 +133,18 @@ def bench() -> None:
     del server
 
 
+def manage_command() -> None:
+    """Any manage.py command against the same database `make run` uses."""
+    server = ensure_database()
+    if sys.argv[2:3] != ["migrate"]:
+        run(PYTHON, "manage.py", "migrate", "--no-input", "--verbosity", "0")
+    manage(*sys.argv[2:])
+    del server
+
+
 def main() -> None:
     load_dev_env()
-    commands = {"run": serve, "test": test, "bench": bench}
+    commands = {"run": serve, "test": test, "bench": bench, "manage": manage_command}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         raise SystemExit(f"usage: {sys.argv[0]} {{{'|'.join(commands)}}} [pytest arguments]")
     commands[sys.argv[1]]()
