@@ -110,7 +110,7 @@ class RegistryProviderFactory(factory.django.DjangoModelFactory[ProviderOrganisa
 
 
 class HomeFactory(factory.django.DjangoModelFactory[Home]):
-    """An open private children's home in a real local authority."""
+    """An open private children's home in a real local authority, first seen in March 2020."""
 
     class Meta:
         model = Home
@@ -125,7 +125,9 @@ class HomeFactory(factory.django.DjangoModelFactory[Home]):
     sector = Sector.PRIVATE
     places = 4
     provider_organisation = factory.SubFactory(RegistryProviderFactory)
-    registered_owner_name = factory.LazyAttribute(lambda o: o.provider_organisation.name)
+    registered_owner_name = factory.LazyAttribute(
+        lambda o: o.provider_organisation.name if o.provider_organisation else ""
+    )
     overall_judgement = Judgement.GOOD
-    first_seen_on = datetime.date(2024, 3, 31)
+    first_seen_on = datetime.date(2020, 3, 31)
     last_seen_on = datetime.date(2025, 3, 31)

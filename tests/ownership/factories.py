@@ -2,38 +2,16 @@
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 
 import factory
 
 from ownership.models import Entity, EntityKind, Interest, InterestType, OwnerCategory
-from providers.models import Home, HomeKind, ProviderOrganisation, Sector
+from tests.factories import HomeFactory, RegistryProviderFactory
 
-
-class ProviderRecordFactory(factory.django.DjangoModelFactory[ProviderOrganisation]):
-    """A registered provider as the Ofsted register names it (no service organisation yet)."""
-
-    class Meta:
-        model = ProviderOrganisation
-
-    name = factory.Sequence(lambda n: f"Provider {n} Limited")
-
-
-class HomeFactory(factory.django.DjangoModelFactory[Home]):
-    """An open children's home, first seen in the March 2020 register."""
-
-    class Meta:
-        model = Home
-
-    urn = factory.Sequence(lambda n: f"SC{n:06d}")
-    kind = HomeKind.CHILDRENS_HOME
-    provision_type = "Children's home"
-    sector = Sector.PRIVATE
-    places = 4
-    provider_organisation = factory.SubFactory(ProviderRecordFactory)
-    first_seen_on = datetime.date(2020, 3, 31)
-    last_seen_on = datetime.date(2025, 3, 31)
+# The registry's own factories, under the names these tests use.
+ProviderRecordFactory = RegistryProviderFactory
+__all__ = ["HomeFactory", "ProviderRecordFactory"]
 
 
 class CompanyFactory(factory.django.DjangoModelFactory[Entity]):
