@@ -31,6 +31,10 @@ class LocalAuthority(models.Model):
     is_current = models.BooleanField(default=True)
     ended_on = models.DateField(null=True, blank=True)
     successors = models.ManyToManyField("self", symmetrical=False, related_name="predecessors", blank=True)
+    # The mean position of the authority's postcodes (ONS Postcode Directory, British National
+    # Grid metres), to place it on a map drawn without external tiles.
+    easting = models.PositiveIntegerField(null=True, blank=True)
+    northing = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
