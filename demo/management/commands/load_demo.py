@@ -6,6 +6,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from config.env import env_str
+from demo.placements import synthetic_placements_create
 from demo.services import demo_load, registry_load
 
 
@@ -18,6 +19,8 @@ class Command(BaseCommand):
         except ImproperlyConfigured as error:
             raise CommandError(str(error)) from None
         registry_load(progress=lambda message: self.stderr.write(message))
+        placements = synthetic_placements_create()
+        self.stderr.write(f"{placements} synthetic placements (demo data, labelled so).")
         logins = demo_load(password=password)
         self.stdout.write("\nDemo logins (password for each: the DEMO_PASSWORD in .data/dev.env):")
         for login in logins:
