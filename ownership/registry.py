@@ -159,6 +159,13 @@ def owner_summary(owner: Entity, resolutions: dict[int, Resolution]) -> OwnerSum
     )
 
 
+def longest_chain_owned_by(owner: Entity, resolutions: dict[int, Resolution]) -> Resolution | None:
+    """Of the homes `owner` ultimately owns, the resolution with the longest chain of control
+    (the best example of how it reaches its homes), or None when it controls no one."""
+    chains = [r for r in resolutions.values() if _is(r.owner, owner) and r.chain]
+    return max(chains, key=lambda resolution: len(resolution.chain), default=None)
+
+
 def _is(candidate: Entity | None, owner: Entity) -> bool:
     return candidate is not None and candidate.pk == owner.pk
 

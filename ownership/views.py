@@ -61,9 +61,16 @@ def owner(request: HttpRequest, pk: int) -> HttpResponse:
     resolutions = registry.resolutions_on(registry.today())
     summary = registry.owner_summary(entity, resolutions)
     own_resolution = registry.ownership_selectors.ultimate_owner_of_entity(entity, registry.today())
-    diagram, height = registry.chain_diagram(entity, own_resolution)
+    is_top = own_resolution.owner is not None and own_resolution.owner.pk == entity.pk
+    example = registry.longest_chain_owned_by(entity, resolutions) if is_top else None
+    if example is not None:  # show how the owner reaches its homes, not just its own box
+        diagram, height = registry.chain_diagram(example.chain[0].subject, example)
+    else:
+        diagram, height = registry.chain_diagram(entity, own_resolution)
     context = {
         "summary": summary,
+        "is_top": is_top,
+        "example": example,
         "diagram": diagram,
         "diagram_height": height,
         "owner_type_labels": dict(OwnerType.choices),
