@@ -130,6 +130,8 @@ def test_owner_page_gives_shares_of_england_and_regions(client: Client, market):
     )
     assert "North West" in text
     assert "Yorkshire and The Humber" in text
+    assert "Nobody holds majority control of Oakfield Capital Partners: it is the ultimate owner" in text
+    assert "Acorn Care Group Holdings Limited" in text  # the example chain reaches down to a provider
     body = Client().get(f"/api/v1/owners/{market['fund'].pk}/").json()
     assert body["places"] == 10
     assert body["share_of_england_places"] == pytest.approx(71.4286, abs=1e-4)
