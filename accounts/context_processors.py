@@ -17,6 +17,7 @@ def _navigation(request: HttpRequest, memberships: list[Membership]) -> list[dic
     items = [
         {"label": "Home", "url": reverse("home")},
         {"label": "Children's homes", "url": reverse("registry:homes")},
+        {"label": "Dashboards", "url": reverse("registry:dashboards")},
     ]
     if request.user.is_authenticated:
         items += [
@@ -27,7 +28,12 @@ def _navigation(request: HttpRequest, memberships: list[Membership]) -> list[dic
         items.append({"label": "Your account", "url": reverse("account")})
         if request.user.is_staff:
             items.append({"label": "Administration", "url": reverse("admin:index")})
-    return [dict(item, current="true" if request.path == item["url"] else "") for item in items]
+    return [dict(item, current="true" if _is_current(request.path, item["url"]) else "") for item in items]
+
+
+def _is_current(path: str, url: str) -> bool:
+    """A section is current on its own pages too (every dashboard lights "Dashboards")."""
+    return path == url or (url != "/" and path.startswith(url))
 
 
 def service(request: HttpRequest) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from urllib.parse import parse_qs, unquote, urlparse
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -66,6 +67,27 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"Environment variable {name} must be one of {sorted(choices)}, not {value!r}.")
     return value
+
+
+CRON_FIELDS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
+
+
+def env_cron(name: str, default: str) -> crontab:
+    """A five-field cron string ("0 2 * * *": minute hour day-of-month month day-of-week) as
+    a Celery beat schedule, in CELERY_TIMEZONE."""
+    value = _raw(name) or default
+    fields = value.split()
+    if len(fields) != len(CRON_FIELDS):
+        raise ImproperlyConfigured(
+            f"Environment variable {name} must be a cron string of 5 fields "
+            f"(minute hour day-of-month month day-of-week), not {value!r}."
+        )
+    try:
+        return crontab(**dict(zip(CRON_FIELDS, fields, strict=True)))
+    except (ValueError, TypeError) as error:
+        raise ImproperlyConfigured(
+            f"Environment variable {name} is not a valid cron string {value!r}: {error}"
+        ) from None
 
 
 def database_from_url(name: str, url: str) -> dict[str, object]:

@@ -14,6 +14,7 @@ from config.env import (
     database_from_url,
     env_bool,
     env_choice,
+    env_cron,
     env_int,
     env_list,
     env_str,
@@ -120,7 +121,16 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60, minimum=1)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Europe/London"
 # Periodic schedules live here, in one place (Celery beat reads them).
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Every market and cost snapshot, from the registers, the ownership graph and placements.
+    "recompute-market-nightly": {
+        "task": "ownership.recompute_market_task",
+        "schedule": env_cron("MARKET_RECOMPUTE_CRON", "0 2 * * *"),
+        "kwargs": {"trigger": "schedule"},
+    },
+}
+# Imports (Ofsted register, BODS, curated edges) schedule a recompute when they commit.
+MARKET_RECOMPUTE_AFTER_IMPORT = env_bool("MARKET_RECOMPUTE_AFTER_IMPORT", True)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -40,4 +40,29 @@ def load_reference_data_into(region_model: Any, authority_model: Any) -> int:
 def reference_data_load() -> int:
     from geography.models import LocalAuthority, Region
 
-    return load_reference_data_into(Region, LocalAuthority)
+    current = load_reference_data_into(Region, LocalAuthority)
+    positions_load_into(LocalAuthority)
+    return current
+
+
+def positions_load_into(authority_model: Any) -> int:
+    """Set each authority's easting and northing from the committed positions CSV.
+
+    Takes the model class so that the data migration can pass its historical model.
+    """
+    from geography.positions import positions_read
+
+    positions = positions_read()
+    authorities = list(authority_model.objects.filter(ons_code__in=positions))
+    for authority in authorities:
+        authority.easting = positions[authority.ons_code].easting
+        authority.northing = positions[authority.ons_code].northing
+    authority_model.objects.bulk_update(authorities, ["easting", "northing"])
+    return len(authorities)
+
+
+@transaction.atomic
+def positions_load() -> int:
+    from geography.models import LocalAuthority
+
+    return positions_load_into(LocalAuthority)

@@ -315,6 +315,24 @@ def ultimate_owners(as_of: datetime.date) -> dict[int, Resolution]:
     return resolved
 
 
+def ultimate_owners_of_providers(
+    as_of: datetime.date, provider_organisation_ids: Iterable[int]
+) -> dict[int, Resolution]:
+    """Provider organisation id -> Resolution of its entity on `as_of`, in a handful of queries.
+
+    For registers of past dates: a home's owner then is the ultimate owner of the provider
+    that register names, which may not be the home's provider today. Providers without an
+    entity in the graph are left out.
+    """
+    wanted = set(provider_organisation_ids)
+    graph = _Graph(as_of, preload=True)
+    return {
+        entity.provider_organisation_id: _resolve(graph, entity)
+        for entity in graph.entities.values()
+        if entity.provider_organisation_id in wanted
+    }
+
+
 def graph_for_export() -> tuple[list[Entity], list[Interest]]:
     """Every entity and interest, in a stable order, for a BODS export."""
     entities = list(Entity.objects.order_by("record_id"))

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from ownership import bods
+from ownership.analytics.scheduling import market_recompute_after_import
 from ownership.importers import curated
 from ownership.models import Entity, EntityKind, Interest, OwnerCategory, OwnerType, OwnerTypeOverride
 from providers.models import HomeObservation, ImportRun, ProviderOrganisation, Sector
@@ -293,6 +294,7 @@ def bods_file_import(*, path: Path) -> ImportRun:
             _bods_statement_apply(state, position, statement)
         summary = {"statements": len(statements), "unspecified_parties": state.unspecified}
         _run_finish(run, counts=state.counts, rejected=state.rejected, summary=summary)
+        market_recompute_after_import()
     return run
 
 
@@ -436,6 +438,7 @@ def ownership_edges_load(*, directory: Path) -> list[ImportRun]:
     overrides = directory / OVERRIDES_FILE
     if overrides.is_file():
         runs.append(owner_type_overrides_load(path=overrides))
+    market_recompute_after_import()
     return runs
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ownership import views
+from ownership import dashboards, views
 
 app_name = "registry"
 
@@ -9,4 +9,17 @@ urlpatterns = [
     path("registry/homes/<str:urn>/", views.home, name="home"),
     path("registry/owners/<int:pk>/", views.owner, name="owner"),
     path("registry/providers/<int:pk>/", views.provider, name="provider"),
+]
+
+# The public market dashboards (ownership/dashboards.py). Every chart has its CSV beside it.
+urlpatterns += [
+    path("dashboards/", dashboards.overview, name="dashboards"),
+    path("dashboards/<slug:chart>.csv", dashboards.overview_csv, name="dashboards_csv"),
+    path("dashboards/areas/", dashboards.areas, name="dashboards_areas"),
+    path("dashboards/areas/<slug:chart>.csv", dashboards.areas_csv, name="dashboards_areas_csv"),
+    path("dashboards/areas/<str:code>/", dashboards.area, name="dashboards_area"),
+    path("dashboards/areas/<str:code>/<slug:chart>.csv", dashboards.area_csv, name="dashboards_area_csv"),
+    path("dashboards/costs/", dashboards.costs, name="dashboards_costs"),
+    path("dashboards/costs/<slug:chart>.csv", dashboards.costs_csv, name="dashboards_costs_csv"),
+    path("dashboards/present/", dashboards.present, name="dashboards_present"),
 ]

@@ -25,6 +25,7 @@ from accounts.services import invitation_create
 from ownership.services import provider_entity_ensure
 from tests.conftest import Cast
 from tests.factories import HomeFactory
+from tests.ownership.snapshot_factories import NORTH_EAST, market_over_time
 
 PRINCIPALS = ("anonymous", "commissioner_a", "commissioner_b", "provider_p", "provider_q", "organiser", "admin")
 
@@ -92,6 +93,16 @@ MATRIX: dict[str, dict[str, str]] = {
     "registry:home": PUBLIC,
     "registry:owner": PUBLIC,
     "registry:provider": PUBLIC,
+    # The market dashboards and every chart's CSV are public too
+    "registry:dashboards": PUBLIC,
+    "registry:dashboards_csv": PUBLIC,
+    "registry:dashboards_areas": PUBLIC,
+    "registry:dashboards_areas_csv": PUBLIC,
+    "registry:dashboards_area": PUBLIC,
+    "registry:dashboards_area_csv": PUBLIC,
+    "registry:dashboards_costs": PUBLIC,
+    "registry:dashboards_costs_csv": PUBLIC,
+    "registry:dashboards_present": PUBLIC,
     # API
     "api:me": API_SIGNED_IN,
     "api:organisations": API_SIGNED_IN,
@@ -112,6 +123,14 @@ MATRIX: dict[str, dict[str, str]] = {
     # Import runs and observations are written by importers only.
     "admin:providers_homeobservation_add": row(LOGIN, FORBIDDEN),
     "admin:providers_importrun_add": row(LOGIN, FORBIDDEN),
+    # Recompute runs and snapshots are written by the recompute service only; a run is started
+    # with a POST to the run list's button.
+    **{
+        f"admin:ownership_{model}_{action}": row(LOGIN, FORBIDDEN)
+        for model in ("recomputerun", "marketsnapshot", "costsnapshot")
+        for action in ("add", "delete")
+    },
+    "admin:ownership_recomputerun_start": row(LOGIN, FORBIDDEN, admin="method"),
     # Sample ids that do not exist: staff get 404, everyone else is still refused first.
     "admin:view_on_site": row(LOGIN, FORBIDDEN, admin=HIDDEN),
     "admin/(?P<url>.*)$": row(LOGIN, FORBIDDEN, admin=HIDDEN),
@@ -226,10 +245,17 @@ def invitation_token(cast: Cast) -> str:
 
 @pytest.fixture
 def samples(cast: Cast) -> dict[str, dict[str, str]]:
-    """Real objects for the URLs that show one: a home, its provider and the provider's entity."""
+    """Real objects for the URLs that show one: a home, its provider and the provider's entity,
+    and a current recompute run whose charts the dashboards' CSV links name."""
     home = HomeFactory()
     entity = provider_entity_ensure(provider_organisation=home.provider_organisation, sector=home.sector)
+    market_over_time()
     return {
+        "registry:dashboards_csv": {"chart": "hhi"},
+        "registry:dashboards_areas_csv": {"chart": "map"},
+        "registry:dashboards_area": {"code": NORTH_EAST},
+        "registry:dashboards_area_csv": {"code": NORTH_EAST, "chart": "authorities"},
+        "registry:dashboards_costs_csv": {"chart": "owner-types"},
         "registry:home": {"urn": home.urn},
         "api:home": {"urn": home.urn},
         "registry:provider": {"pk": str(home.provider_organisation.pk)},

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from geography.names import AuthorityName, AuthorityNameMatcher
 from geography.selectors import local_authorities_all
+from ownership.analytics.scheduling import market_recompute_after_import
 from ownership.importers.ofsted_files import RegisterTable, as_of_from_file_name, as_of_from_title, register_open
 from ownership.importers.ofsted_homes import HomeApplier
 from ownership.importers.ofsted_owners import OwnerBook
@@ -177,8 +178,8 @@ def ofsted_register_import(
     try:
         with transaction.atomic():
             run = _run_import(path, sha256, as_of, progress or _silent)
-            # The market snapshots will be recomputed here once ownership.tasks has
-            # recompute_market_task: transaction.on_commit(lambda: recompute_market_task.delay(...)).
+            # The market snapshots are recomputed once this import commits.
+            market_recompute_after_import()
     except Exception as error:
         _failed_run_record(path, sha256, as_of, error)
         raise

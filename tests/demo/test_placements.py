@@ -18,20 +18,19 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def registers(reference_data):
     """40 homes in the 2019 and 2023 registers, a quarter of them run by councils."""
-    runs = {
-        year: ImportRun.objects.create(
-            kind=ImportRun.Kind.OFSTED, source_name=f"{year}.csv", as_of=datetime.date(year, 3, 31)
-        )
-        for year in (2019, 2023)
-    }
+    registers_as_of = [datetime.date(2019, 3, 31), datetime.date(2023, 3, 31)]
+    runs = [
+        (as_of, ImportRun.objects.create(kind=ImportRun.Kind.OFSTED, source_name=f"{as_of}.csv", as_of=as_of))
+        for as_of in registers_as_of
+    ]
     for index in range(40):
         sector = Sector.LOCAL_AUTHORITY if index % 4 == 0 else Sector.PRIVATE
         home = HomeFactory(sector=sector)
-        for run in runs:
+        for as_of, run in runs:
             HomeObservation.objects.create(
                 home=home,
                 import_run=run,
-                as_of=run.as_of,
+                as_of=as_of,
                 provision_type="Children's home",
                 local_authority=home.local_authority,
                 sector=sector,

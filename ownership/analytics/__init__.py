@@ -1,0 +1,1 @@
+"""Market analytics: concentration and cost snapshots, and the reads of them."""
