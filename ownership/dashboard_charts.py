@@ -301,8 +301,23 @@ def map_chart(snapshots: Sequence[MarketSnapshot], positions: dict[str, GridPosi
     figure = _figure(
         [points],
         height=820,
-        xaxis={**grid, "title": {"text": "Easting (metres, British National Grid)"}},
-        yaxis={**grid, "title": {"text": "Northing (metres)"}, "scaleanchor": "x", "scaleratio": 1},
+        # England's extent in British National Grid metres; the plot narrows to keep the scale
+        # equal rather than showing empty sea either side.
+        xaxis={
+            **grid,
+            "title": {"text": "Easting (metres, British National Grid)"},
+            "range": [80_000, 680_000],
+            "constrain": "domain",
+            "nticks": 5,
+            "tickangle": 0,
+        },
+        yaxis={
+            **grid,
+            "title": {"text": "Northing (metres)"},
+            "range": [0, 680_000],
+            "scaleanchor": "x",
+            "scaleratio": 1,
+        },
         margin={"l": 90, "r": 30, "t": 20, "b": 60},
     )
     return Chart(

@@ -96,7 +96,8 @@ def serve() -> None:
     os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
     server = ensure_database()
     manage("migrate", "--no-input")
-    manage("load_demo")
+    # The demo recomputes the market once at the end, not after each register it imports.
+    run(PYTHON, "manage.py", "load_demo", env={**os.environ, "MARKET_RECOMPUTE_AFTER_IMPORT": "false"})
     debug = os.environ.get("DJANGO_DEBUG", "").lower() in {"1", "true", "yes", "on"}
     if debug:
         command = [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}"]
