@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import datetime
+import hashlib
 from collections.abc import Callable, Sequence
+from functools import wraps
 from typing import Any, TypeVar
 
 from django import forms
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -163,12 +166,46 @@ def _date(value: str | None) -> datetime.date | None:
     return datetime.date.fromisoformat(value) if value else None
 
 
+def served_from_cache(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Keep each public dashboard response for anonymous visitors until the next recompute.
+
+    The pages read only snapshots, so a response stays true until another run becomes
+    current (its id is in the key). Signed-in people see their own navigation, and a page
+    with a message waiting is personal too: both are rendered afresh.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated or _has_pending_messages(request):
+            return view(request, *args, **kwargs)
+        run = selectors.current_run()
+        path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        key = f"dashboards:{run.pk if run else 'none'}:{path}"
+        response: HttpResponse | None = cache.get(key)
+        if response is None:
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200:
+                cache.set(key, response, timeout=CACHE_SECONDS)
+        return response
+
+    return wrapper
+
+
+CACHE_SECONDS = 24 * 60 * 60
+
+
+def _has_pending_messages(request: HttpRequest) -> bool:
+    session = getattr(request, "session", None)
+    return "messages" in request.COOKIES or bool(session is not None and session.get("_messages"))
+
+
 def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     context.setdefault("query", request.GET.urlencode())
     return render(request, f"ownership/dashboards/{template}", context)
 
 
 @login_not_required
+@served_from_cache
 def overview(request: HttpRequest) -> HttpResponse:
     form = _bound_form(request, MarketOptionsForm)
     run = selectors.current_run()
@@ -180,6 +217,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 @login_not_required
+@served_from_cache
 def overview_csv(request: HttpRequest, chart: str) -> HttpResponse:
     form = _bound_form(request, MarketOptionsForm)
     run = _run_or_404()
@@ -200,6 +238,7 @@ def _areas_charts(run: RecomputeRun, options: MarketOptions, sort: str) -> dict[
 
 
 @login_not_required
+@served_from_cache
 def areas(request: HttpRequest) -> HttpResponse:
     form = _bound_form(request, AreaOptionsForm)
     run = selectors.current_run()
@@ -216,6 +255,7 @@ def areas(request: HttpRequest) -> HttpResponse:
 
 
 @login_not_required
+@served_from_cache
 def areas_csv(request: HttpRequest, chart: str) -> HttpResponse:
     form = _bound_form(request, AreaOptionsForm)
     run = _run_or_404()
@@ -241,6 +281,7 @@ def _area_or_404(code: str) -> selectors.Area:
 
 
 @login_not_required
+@served_from_cache
 def area(request: HttpRequest, code: str) -> HttpResponse:
     place = _area_or_404(code)
     form = _bound_form(request, AreaOptionsForm)
@@ -260,6 +301,7 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_not_required
+@served_from_cache
 def area_csv(request: HttpRequest, code: str, chart: str) -> HttpResponse:
     place = _area_or_404(code)
     form = _bound_form(request, AreaOptionsForm)
@@ -281,6 +323,7 @@ def _costs_charts(run: RecomputeRun) -> dict[str, Chart]:
 
 
 @login_not_required
+@served_from_cache
 def costs(request: HttpRequest) -> HttpResponse:
     run = selectors.current_run()
     context: dict[str, Any] = {"run": run}
@@ -293,6 +336,7 @@ def costs(request: HttpRequest) -> HttpResponse:
 
 
 @login_not_required
+@served_from_cache
 def costs_csv(request: HttpRequest, chart: str) -> HttpResponse:
     return csv_response(_costs_charts(_run_or_404()), chart, "costs")
 
@@ -354,6 +398,7 @@ def _slide_number(raw: str | None, count: int) -> tuple[int, str]:
 
 
 @login_not_required
+@served_from_cache
 def present(request: HttpRequest) -> HttpResponse:
     run = selectors.current_run()
     slides = _slides(run) if run is not None else []

@@ -305,3 +305,21 @@ def test_the_navigation_and_home_page_link_the_dashboards(client: Client, run):
     assert 'href="/dashboards/"' in home
     assert 'aria-current="page" href="/dashboards/areas/"' in dashboards
     assert re.search(r'<a class="govuk-service-navigation__link" href="/dashboards/" aria-current="page">', dashboards)
+
+
+def test_anonymous_pages_come_from_the_cache_until_the_next_run(client: Client, run, django_assert_max_num_queries):
+    first = page_text(client, "/dashboards/")
+    with django_assert_max_num_queries(3):  # the current run's id, and the session
+        assert page_text(client, "/dashboards/") == first
+    # A new current run changes the figures and the key: the page is rendered again.
+    RecomputeRun.objects.filter(pk=run.pk).update(is_current=False)
+    newer = market_over_time()
+    assert newer.pk != run.pk
+    with django_assert_max_num_queries(50):
+        assert "Figures as of" in page_text(client, "/dashboards/")
+
+
+def test_signed_in_visitors_get_their_own_page(client: Client, run, cast):
+    page_text(client, "/dashboards/")  # cached for anonymous visitors
+    client.force_login(cast.provider_p)
+    assert cast.provider_organisation_p.name in page_text(client, "/dashboards/")
