@@ -175,6 +175,7 @@ def run_all(database: str) -> dict[str, object]:
     figures["recompute_2025_register"] = recompute_2025 = _in_child(database, "recompute")
     _all_registers_load()
     figures["recompute_all_registers_2019_2025"] = _in_child(database, "recompute")
+    figures["dashboard_under_load"] = _serve_and_load(database)
     _empty_registry()
     with tempfile.TemporaryDirectory() as directory:
         synthetic = synthetic_register_write(Path(directory) / "synthetic_register.csv")
@@ -182,6 +183,103 @@ def run_all(database: str) -> dict[str, object]:
     figures["recompute_synthetic_40000_homes"] = recompute_synthetic = _in_child(database, "recompute")
     figures["recompute_growth_synthetic_over_2025"] = _ratio(recompute_synthetic, recompute_2025)
     return figures
+
+
+LOAD_CLIENTS = 20
+LOAD_SECONDS = 10
+
+
+def _serve_and_load(database: str) -> dict[str, object]:
+    """gunicorn serving the dashboards from the snapshots just computed, under 20 concurrent
+    clients, against /healthz on the same server in the same run."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "BENCH_DATABASE_NAME": database,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+    }
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "4"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_until_up(port)
+        for _ in range(40):  # every worker renders the page once and keeps it
+            _get(port, "/dashboards/")
+        health = _load(port, "/healthz")
+        dashboard = _load(port, "/dashboards/")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return {
+        "clients": LOAD_CLIENTS,
+        "healthz": health,
+        "dashboards_overview": dashboard,
+        "rps_ratio_dashboard_to_healthz": round(float(str(dashboard["rps"])) / float(str(health["rps"])), 2),
+    }
+
+
+def _get(port: int, path: str) -> int:
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+def _wait_until_up(port: int) -> None:
+    for _ in range(100):
+        try:
+            if _get(port, "/healthz") == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+def _load(port: int, path: str) -> dict[str, object]:
+    """LOAD_CLIENTS threads requesting `path` for LOAD_SECONDS; latency percentiles and rate."""
+    import threading
+
+    latencies: list[float] = []
+    failures = [0]
+    deadline = time.perf_counter() + LOAD_SECONDS
+
+    def client() -> None:
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            ok = _get(port, path) == 200
+            latencies.append((time.perf_counter() - started) * 1000)
+            failures[0] += not ok
+
+    threads = [threading.Thread(target=client) for _ in range(LOAD_CLIENTS)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "failures": failures[0],
+        "rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p95_ms": round(latencies[int(len(latencies) * 0.95) - 1], 1),
+    }
 
 
 def _all_registers_load() -> None:
