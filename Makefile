@@ -52,7 +52,7 @@ manage: setup
 	@$(BIN)/python scripts/dev.py manage $(ARGS)
 
 bench: setup
-	$(BIN)/python scripts/dev.py bench
+	@$(BIN)/python scripts/dev.py bench
 
 lock:
 	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras -o requirements.lock requirements.in
