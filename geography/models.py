@@ -49,3 +49,22 @@ class LocalAuthority(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PostcodeDistrict(models.Model):
+    """The outward part of a postcode ("LS6"), placed at the mean position of its postcodes
+    (ONS Postcode Directory), so a referral can say where without an address."""
+
+    code = models.CharField(max_length=4, unique=True)
+    easting = models.PositiveIntegerField()
+    northing = models.PositiveIntegerField()
+    local_authority = models.ForeignKey(
+        LocalAuthority, on_delete=models.SET_NULL, null=True, blank=True, related_name="postcode_districts",
+        help_text="The authority holding most of the district's postcodes.",
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code

@@ -227,3 +227,86 @@ class Federation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class NeedSource(models.TextChoices):
+    OFSTED = "ofsted", "Ofsted registration category"
+    NATIONAL_PLACEMENT_STANDARD = "nps", "National Placement Standard"
+
+
+class Need(models.Model):
+    """One entry of the controlled list of needs a home can be registered for and a referral
+    can ask for. It absorbs Ofsted's registration categories and the National Placement
+    Standard's vocabulary, so both sides speak one language."""
+
+    code = models.SlugField(max_length=60, unique=True)
+    label = models.CharField(max_length=150)
+    source = models.CharField(max_length=6, choices=NeedSource.choices)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class RegisteredSex(models.TextChoices):
+    FEMALE = "female", "Girls"
+    MALE = "male", "Boys"
+    ANY = "any", "Girls and boys"
+
+
+class HomeProfile(models.Model):
+    """What a home's registration and statement of purpose say it can offer, kept by the
+    provider's staff. The Ofsted rating is not here: it comes from the registry."""
+
+    home = models.OneToOneField(Home, on_delete=models.CASCADE, related_name="profile")
+    age_minimum = models.PositiveSmallIntegerField(default=8)
+    age_maximum = models.PositiveSmallIntegerField(default=17)
+    sexes = models.CharField(max_length=6, choices=RegisteredSex.choices, default=RegisteredSex.ANY)
+    needs = models.ManyToManyField(Need, related_name="home_profiles", blank=True)
+    statement_of_purpose = models.TextField(blank=True, help_text="A summary; no child's details.")
+    takes_emergency_admissions = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(age_minimum__lte=models.F("age_maximum")) & Q(age_maximum__lte=18),
+                name="home_profile_age_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Profile of {self.home}"
+
+
+class Vacancy(models.Model):
+    """Places free now (available_from today or earlier) or expected from a date."""
+
+    home = models.ForeignKey(Home, on_delete=models.CASCADE, related_name="vacancies")
+    places = models.PositiveSmallIntegerField(default=1)
+    available_from = models.DateField()
+    available_until = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["available_from"]
+        verbose_name_plural = "vacancies"
+        constraints = [
+            models.CheckConstraint(condition=Q(places__gte=1), name="vacancy_at_least_one_place"),
+            models.CheckConstraint(
+                condition=Q(available_until__isnull=True) | Q(available_until__gte=models.F("available_from")),
+                name="vacancy_ends_after_it_starts",
+            ),
+        ]
+        indexes = [
+            # Matching looks for vacancies open by a referral's start date.
+            models.Index(fields=["available_from"], name="vacancy_available_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.places} place(s) at {self.home} from {self.available_from}"
