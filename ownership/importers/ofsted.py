@@ -12,22 +12,30 @@ Re-importing a file changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from geography.names import AuthorityName, AuthorityNameMatcher
 from geography.selectors import local_authorities_all
 from ownership.analytics.scheduling import market_recompute_after_import
-from ownership.importers.ofsted_files import RegisterTable, as_of_from_file_name, as_of_from_title, register_open
+from ownership.importers.ofsted_files import Cell, RegisterTable, as_of_from_file_name, as_of_from_title, register_open
 from ownership.importers.ofsted_homes import HomeApplier
 from ownership.importers.ofsted_owners import OwnerBook
-from ownership.importers.ofsted_rows import RegisterRow, RegisterSummary, RowRejectedError, home_kind, parse_row
+from ownership.importers.ofsted_rows import (
+    RegisterRow,
+    RegisterSummary,
+    RowRejectedError,
+    home_kind,
+    parse_row,
+    parse_urn,
+)
 from providers.models import ImportRun, ProviderOrganisation
 
 Progress = Callable[[str], None]
@@ -45,12 +53,24 @@ class RegisterReading:
 
     rows: list[RegisterRow] = field(default_factory=list)
     rejected: list[dict[str, int | str]] = field(default_factory=list)
+    # URNs of rejected rows that could still be read: the register lists those homes, so a
+    # row we cannot read must not close a home we already hold.
+    rejected_urns: set[str] = field(default_factory=set)
     summary: RegisterSummary = field(default_factory=RegisterSummary)
     other_provision: int = 0
 
 
 def _silent(message: str) -> None:
     return None
+
+
+def _note_listed(reading: RegisterReading, table: RegisterTable, cells: list[Cell]) -> None:
+    with contextlib.suppress(RowRejectedError):  # no readable URN: nothing to keep open
+        reading.rejected_urns.add(parse_urn(table.value(cells, "urn")))
+
+
+# One import at a time: each reads the homes it will close or change before writing.
+IMPORT_LOCK_KEY = 7_210_305_001
 
 
 def file_sha256(path: Path) -> str:
@@ -97,6 +117,7 @@ def register_read(table: RegisterTable, *, as_of: datetime.date, progress: Progr
             _check_first_occurrence(row, first_line_of_urn)
         except RowRejectedError as error:
             reading.rejected.append({"line": line, "reason": str(error)})
+            _note_listed(reading, table, cells)
             continue
         reading.rows.append(row)
     progress(
@@ -124,6 +145,8 @@ def _owners_resolve(
 
 
 def _run_import(path: Path, sha256: str, given_as_of: datetime.date | None, progress: Progress) -> ImportRun:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
     table = register_open(path)
     as_of = register_as_of(table, path, given_as_of)
     run = ImportRun.objects.create(
@@ -134,7 +157,7 @@ def _run_import(path: Path, sha256: str, given_as_of: datetime.date | None, prog
     owner_counts = owners.save()
     progress("writing homes and observations")
     applier = HomeApplier.load(as_of=as_of, import_run=run)
-    counts = applier.apply(reading.rows, organisation_of_urn)
+    counts = applier.apply(reading.rows, organisation_of_urn, also_listed=reading.rejected_urns)
     owners.ensure_entities()
     run.counts = {
         **counts,

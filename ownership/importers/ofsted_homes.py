@@ -84,13 +84,16 @@ class HomeApplier:
         )
 
     def apply(
-        self, rows: list[RegisterRow], organisation_of_urn: dict[str, ProviderOrganisation | None]
+        self,
+        rows: list[RegisterRow],
+        organisation_of_urn: dict[str, ProviderOrganisation | None],
+        also_listed: set[str] | None = None,
     ) -> dict[str, int]:
         """Writes homes and observations; returns counts new/changed/closed/unchanged/observations."""
         states = {row.urn: _state_of(row, organisation_of_urn[row.urn]) for row in rows}
         for urn, state in states.items():
             self._apply_one(urn, state)
-        self._close_absent(set(states))
+        self._close_absent(set(states) | (also_listed or set()))
         Home.objects.bulk_create(self._new_homes, batch_size=BATCH_SIZE)
         Home.objects.bulk_update(
             list(self._dirty_homes.values()),

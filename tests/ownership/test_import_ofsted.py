@@ -524,3 +524,19 @@ def test_the_command_fails_clearly_without_a_date(reference_data, tmp_path):
     with pytest.raises(CommandError, match="no date found"):
         call_command("import_ofsted", str(path), stdout=io.StringIO(), stderr=io.StringIO())
     assert not Home.objects.exists()
+
+
+def test_a_row_that_cannot_be_read_does_not_close_the_home_it_names(reference_data, tmp_path):
+    first = write_csv(tmp_path / "at_march_2024.csv", [home_row("SC000001"), home_row("SC000002")], title=[])
+    ofsted_register_import(path=first)
+    later = write_csv(
+        tmp_path / "at_march_2025.csv",
+        [home_row("SC000001", Places="four"), home_row("SC000002")],
+        title=[],
+    )
+
+    run = ofsted_register_import(path=later)
+
+    assert run.counts["rejected"] == 1
+    assert run.counts["closed"] == 0
+    assert Home.objects.get(urn="SC000001").closed_on is None
