@@ -34,7 +34,7 @@ OWNER_TYPE_COLOURS = {
 }
 OWNER_TYPE_LABELS = dict(OwnerType.choices)
 SIZE_BANDS = ("1", "2-5", "6-20", "21+")
-SUPPRESSED = "fewer than 5 placements"
+SUPPRESSED = "not shown (small numbers)"
 SECTOR_LABELS = {"local_authority": "Local authority", "independent": "Independent", "all": "All placements"}
 FEE_KINDS = {
     "all": "All placements",
@@ -410,7 +410,7 @@ def fees_chart(kind: str, snapshots: Sequence[CostSnapshot]) -> Chart:
         summary="Lines join the median weekly fee; bars reach the lower and upper quartiles. Groups with fewer "
         "than 5 placements are not shown."
         if drawn
-        else "Every group here has fewer than 5 placements, so no fees are shown.",
+        else "Every group here is too small to show, so no fees are shown.",
     )
 
 

@@ -5,7 +5,10 @@ the home's local authority, by ONS code); "sector" ("local_authority" for counci
 homes, "independent" for every other). Each group gives the count and the median and
 quartiles of the weekly fee (linear interpolation between placements, as numpy and Excel's
 QUARTILE.INC do), computed in whole pence so that no float rounding decides a penny.
-Groups of fewer than 5 placements are suppressed: their fee figures are left empty.
+Groups of fewer than 5 placements are suppressed: their fee figures are left empty. Where
+one group of a kind is suppressed in a year, the smallest other group of that kind is
+suppressed too (secondary suppression), so the hidden count cannot be worked out by
+subtracting the published groups from the total.
 """
 
 from __future__ import annotations
@@ -79,12 +82,24 @@ def cost_figures(placements: pd.DataFrame, region_names: dict[str, str]) -> list
     summary = grouped.agg(placements=("fee_pence", "size"), synthetic=("is_synthetic", "any"))
     quartiles = grouped["fee_pence"].quantile([0.25, 0.5, 0.75]).unstack()
     summary = summary.join(quartiles).reset_index()
+    summary["suppressed"] = _suppression(summary)
     return [_figures(record, region_names) for record in summary.to_dict("records")]
+
+
+def _suppression(summary: pd.DataFrame) -> pd.Series:
+    """Primary (under 5) and secondary suppression, per year and kind of group."""
+    primary = summary["placements"] < SUPPRESS_UNDER
+    suppressed = primary.copy()
+    for _, group in summary[summary["group_kind"] != "all"].groupby(["financial_year", "group_kind"]):
+        if primary[group.index].sum() == 1 and len(group) > 1:
+            smallest = group[~primary[group.index]]["placements"].idxmin()
+            suppressed[smallest] = True
+    return suppressed
 
 
 def _figures(record: dict[Any, Any], region_names: dict[str, str]) -> CostFigures:
     count = int(record["placements"])
-    suppressed = count < SUPPRESS_UNDER
+    suppressed = bool(record["suppressed"])
     kind, value = str(record["group_kind"]), str(record["group_value"])
 
     def fee(quantile: float) -> Decimal | None:

@@ -455,3 +455,24 @@ def test_no_placements_means_no_cost_snapshots():
 
     assert CostSnapshot.objects.filter(run=run).count() == 0
     assert run.rows_written == MarketSnapshot.objects.filter(run=run).count() == 36
+
+
+def test_a_lone_suppressed_group_takes_the_next_smallest_with_it():
+    # Sector split in 2024: 12 independent placements and 3 in a council home. Publishing the
+    # independent count beside the total (15) would reveal the council's 3.
+    private = open_home(provider("Big Care Limited"), code=LEEDS)
+    council = open_home(
+        provider("Leeds City Council", sector=Sector.LOCAL_AUTHORITY), code=LEEDS, sector=Sector.LOCAL_AUTHORITY
+    )
+    for day in range(12):
+        place(private, datetime.date(2024, 5, 1 + day), "4000.00")
+    for day in range(3):
+        place(council, datetime.date(2024, 6, 1 + day), "5000.00")
+
+    recompute()
+
+    figures = costs()
+    assert figures[(2024, "all", "all")][1] is False  # the total is published
+    assert figures[(2024, "sector", "local_authority")][1] is True  # under 5
+    assert figures[(2024, "sector", "independent")][1] is True  # suppressed with it
+    assert figures[(2024, "sector", "independent")][2:5] == (None, None, None)

@@ -252,10 +252,10 @@ def test_suppressed_costs_never_print_numbers(client: Client, run):
     html = page_text(client, "/dashboards/costs/")
     rows = csv_rows(client, "/dashboards/costs/fees-region.csv")
 
-    assert "2024-25 North East fewer than 5 placements \N{EN DASH} \N{EN DASH} \N{EN DASH}" in visible_text(html)
-    assert rows[1] == ["2024-25", "North East", "fewer than 5 placements", "", "", ""]
+    assert "2024-25 North East not shown (small numbers) \N{EN DASH} \N{EN DASH} \N{EN DASH}" in visible_text(html)
+    assert rows[1] == ["2024-25", "North East", "not shown (small numbers)", "", "", ""]
     assert 'id="chart-fees-region-data"' not in html  # nothing to draw
-    assert "Every group here has fewer than 5 placements, so no fees are shown." in html
+    assert "Every group here is too small to show, so no fees are shown." in html
     assert "3" not in "".join(rows[1])
 
 
