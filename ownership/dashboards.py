@@ -176,7 +176,7 @@ def served_from_cache(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_authenticated or _has_pending_messages(request):
+        if request.user.is_authenticated or _has_pending_messages(request) or not _cacheable(request):
             return view(request, *args, **kwargs)
         run = selectors.current_run()
         path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
@@ -192,6 +192,21 @@ def served_from_cache(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
 
 CACHE_SECONDS = 24 * 60 * 60
+# Only the pages' own parameters with their valid values are cached, so that made-up query
+# strings cannot fill the cache (they are rendered afresh, with their errors shown).
+_CACHEABLE_VALUES: dict[str, set[str]] = {
+    "level": set(OwnerLevel.values),
+    "basis": set(MarketBasis.values),
+    "include_local_authority": {"yes", "no"},
+    "sort": set(SORTS),
+    "slide": {str(number) for number in range(1, 21)},
+}
+
+
+def _cacheable(request: HttpRequest) -> bool:
+    return all(
+        len(values) == 1 and values[0] in _CACHEABLE_VALUES.get(key, set()) for key, values in request.GET.lists()
+    )
 
 
 def _has_pending_messages(request: HttpRequest) -> bool:

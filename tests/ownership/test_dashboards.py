@@ -323,3 +323,14 @@ def test_signed_in_visitors_get_their_own_page(client: Client, run, cast):
     page_text(client, "/dashboards/")  # cached for anonymous visitors
     client.force_login(cast.provider_p)
     assert cast.provider_organisation_p.name in page_text(client, "/dashboards/")
+
+
+def test_made_up_query_strings_are_not_cached(client: Client, run, django_assert_max_num_queries):
+    page_text(client, "/dashboards/?x=1")
+    with django_assert_max_num_queries(50):
+        page_text(client, "/dashboards/?x=1")  # rendered again: nothing stored for it
+    from django.core.cache import cache
+
+    assert not [key for key in cache._cache if "dashboards" in str(key)]  # type: ignore[attr-defined]
+    page_text(client, "/dashboards/?level=registered&basis=homes")
+    assert [key for key in cache._cache if "dashboards" in str(key)]  # type: ignore[attr-defined]
