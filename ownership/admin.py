@@ -13,6 +13,7 @@ from django.urls import URLPattern, path
 
 from accounts.models import User
 from ownership.models import CostSnapshot, Entity, Interest, MarketSnapshot, OwnerTypeOverride, RecomputeRun
+from ownership.registry import registry_changed
 
 
 class OwnerTypeOverrideInline(admin.TabularInline[OwnerTypeOverride, Entity]):
@@ -30,8 +31,20 @@ class OwnerTypeOverrideInline(admin.TabularInline[OwnerTypeOverride, Entity]):
         return False
 
 
+class RegistryCuration:
+    """Admin edits that change who owns what: cached ownership must not outlive them."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
+        registry_changed()
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)  # type: ignore[misc]
+        registry_changed()
+
+
 @admin.register(Entity)
-class EntityAdmin(admin.ModelAdmin[Entity]):
+class EntityAdmin(RegistryCuration, admin.ModelAdmin[Entity]):
     list_display = ["name", "kind", "category", "company_number", "provider_organisation"]
     list_filter = ["kind", "category"]
     search_fields = ["name", "company_number", "record_id"]
@@ -55,7 +68,7 @@ class EntityAdmin(admin.ModelAdmin[Entity]):
 
 
 @admin.register(Interest)
-class InterestAdmin(admin.ModelAdmin[Interest]):
+class InterestAdmin(RegistryCuration, admin.ModelAdmin[Interest]):
     list_display = ["interested_party", "interest_type", "share_exact", "share_minimum", "share_maximum", "subject"]
     list_filter = ["interest_type", "source"]
     search_fields = ["subject__name", "interested_party__name", "record_id"]

@@ -9,6 +9,7 @@ because resolving every home takes most of a second.
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,9 +33,23 @@ SIZE_BANDS: dict[str, tuple[int, int | None]] = {
 }
 
 
+GENERATION_KEY = "registry:generation"
+
+
+def registry_changed() -> None:
+    """Curators' edits in the admin (a share, a category, a home's provider) change no count or
+    id: they call this so cached resolutions are not served after them."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        cache.set(GENERATION_KEY, 1, timeout=None)
+
+
 def _graph_version() -> str:
-    """Changes whenever an import finishes or a curator changes the graph."""
+    """Changes whenever an import finishes, the graph grows or shrinks, or a curator edits it.
+    A sha256, not hash(), so every worker process computes the same key."""
     parts = [
+        cache.get(GENERATION_KEY, 0),
         ImportRun.objects.aggregate(latest=Max("finished_at"))["latest"],
         Entity.objects.aggregate(latest=Max("pk"))["latest"],
         Interest.objects.aggregate(latest=Max("pk"))["latest"],
@@ -42,7 +57,7 @@ def _graph_version() -> str:
         OwnerTypeOverride.objects.aggregate(latest=Max("pk"))["latest"],
         ProviderOrganisation.objects.count(),
     ]
-    return str(hash(str(parts)))
+    return hashlib.sha256(str(parts).encode()).hexdigest()
 
 
 def resolutions_on(as_of: datetime.date) -> dict[int, Resolution]:

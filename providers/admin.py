@@ -11,9 +11,12 @@ from providers.models import (
     Federation,
     Home,
     HomeObservation,
+    HomeProfile,
     ImportRun,
+    Need,
     ProviderOrganisation,
     ProviderOrganisationName,
+    Vacancy,
 )
 
 
@@ -53,9 +56,9 @@ class HomeAdmin(admin.ModelAdmin[Home]):
     list_display = ["urn", "kind", "local_authority", "sector", "places", "provider_organisation", "closed_on"]
     list_filter = ["kind", "sector", "overall_judgement", "local_authority__region"]
     search_fields = ["urn", "registered_owner_name", "provider_organisation__name"]
-    autocomplete_fields = ["provider_organisation"]
-    # Registry facts come from Ofsted's register; only the provider link is curated here.
-    readonly_fields = [field.name for field in Home._meta.fields if field.name not in {"id", "provider_organisation"}]
+    # Registry facts come from Ofsted's register and the next import would overwrite an edit
+    # here; a wrong provider is mended by merging provider organisations instead.
+    readonly_fields = [field.name for field in Home._meta.fields if field.name != "id"]
 
 
 @admin.register(HomeObservation)
@@ -85,3 +88,28 @@ class ImportRunAdmin(admin.ModelAdmin[ImportRun]):
 class FederationAdmin(admin.ModelAdmin[Federation]):
     list_display = ["name", "organisation"]
     filter_horizontal = ["members"]
+
+
+@admin.register(Need)
+class NeedAdmin(admin.ModelAdmin[Need]):
+    list_display = ["label", "code", "source"]
+    list_filter = ["source"]
+    search_fields = ["label", "code"]
+
+
+@admin.register(HomeProfile)
+class HomeProfileAdmin(admin.ModelAdmin[HomeProfile]):
+    list_display = ["home", "age_minimum", "age_maximum", "sexes", "takes_emergency_admissions", "updated_at"]
+    list_filter = ["sexes", "takes_emergency_admissions"]
+    search_fields = ["home__urn", "home__provider_organisation__name"]
+    autocomplete_fields = ["home"]
+    filter_horizontal = ["needs"]
+    readonly_fields = ["updated_at", "updated_by"]
+
+
+@admin.register(Vacancy)
+class VacancyAdmin(admin.ModelAdmin[Vacancy]):
+    list_display = ["home", "places", "available_from", "available_until", "note"]
+    list_filter = ["available_from"]
+    search_fields = ["home__urn", "home__provider_organisation__name"]
+    autocomplete_fields = ["home"]

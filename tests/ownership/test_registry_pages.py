@@ -267,3 +267,27 @@ def test_curated_override_file_applies_once_with_its_reason(tmp_path, market):
     assert list(market["fund"].owner_type_overrides.values_list("owner_type", "reason")) == [
         ("private_corporate", "Fund became a trading group.")
     ]
+
+
+def test_an_admin_edit_of_a_share_is_not_hidden_by_the_cache(client: Client, market, cast):
+    assert client.get(f"/api/v1/homes/{market['a'].urn}/").json()["ultimate_owner"]["name"] == (
+        "Oakfield Capital Partners"
+    )
+    client.get("/api/v1/homes/")  # resolutions cached
+    interest = Interest.objects.get(record_id="i-a")
+    client.force_login(cast.admin)
+    response = client.post(
+        f"/admin/ownership/interest/{interest.pk}/change/",
+        {
+            "subject": interest.subject_id,
+            "interested_party": interest.interested_party_id,
+            "interest_type": interest.interest_type,
+            "share_exact": "30",
+            "record_id": interest.record_id,
+            "source": interest.source,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    client.logout()
+    rows = {row["urn"]: row for row in client.get("/api/v1/homes/").json()["results"]}
+    assert rows[market["a"].urn]["ultimate_owner"]["name"] == "Acorn Homes North Limited"
