@@ -543,3 +543,18 @@ def test_a_real_worker_recomputes_the_test_database(reference_data):
     assert answer == {"run_id": run.pk, "status": "succeeded", "rows_written": 36}
     assert (run.status, run.is_current, run.trigger) == (SUCCEEDED, True, RecomputeRun.Trigger.SCHEDULE)
     assert MarketSnapshot.objects.filter(run=run).count() == 36
+
+
+@pytest.mark.django_db
+def test_a_recompute_asked_for_by_an_import_waits_and_retries_when_skipped(reference_data, monkeypatch, settings):
+    from celery.exceptions import Retry
+
+    from ownership.tasks import recompute_market_task
+
+    skipped = RecomputeRun(status=SKIPPED)
+    monkeypatch.setattr("ownership.tasks.market_recompute", lambda trigger: skipped)
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # as under a worker
+    with pytest.raises(Retry):
+        recompute_market_task.run(trigger=RecomputeRun.Trigger.IMPORT)
+    # The nightly run simply skips: tomorrow's does the work.
+    assert recompute_market_task.run(trigger=RecomputeRun.Trigger.SCHEDULE)["status"] == SKIPPED
