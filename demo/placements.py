@@ -24,6 +24,8 @@ from providers.models import HomeKind, HomeObservation, Sector
 INDEPENDENT_PRICE = {2018: 3970, 2019: 4250, 2020: 4600, 2021: 5000, 2022: 5550, 2023: 6100, 2024: 6450, 2025: 6800}
 LOCAL_AUTHORITY_PREMIUM = 1.20
 OUT_OF_AREA_SHARE = 2 / 3
+# A fixed "today", so the demo is the same whichever day it is loaded.
+DEMO_TODAY = datetime.date(2026, 11, 1)
 # Of the weekly fee: core care, additional support, education, other.
 FEE_SPLIT = (Decimal("0.80"), Decimal("0.10"), Decimal("0.08"), Decimal("0.02"))
 
@@ -60,7 +62,7 @@ def _placement(rng: random.Random, year: int, home: tuple[int, int | None, str],
     home_id, home_authority, sector = home
     start = datetime.date(year, 4, 1) + datetime.timedelta(days=rng.randrange(365))
     length = datetime.timedelta(days=int(rng.expovariate(1 / 240)) + 7)
-    end = start + length if start + length < datetime.date.today() else None
+    end = start + length if start + length < DEMO_TODAY else None
     fee = _weekly_fee(rng, year, sector)
     core, additional, education = (fee * share for share in FEE_SPLIT[:3])
     parts = [part.quantize(Decimal("0.01")) for part in (core, additional, education)]

@@ -107,7 +107,7 @@ class HomeDetailApi(PublicApiView):
     @extend_schema(responses=HomeOutput, summary="One children's home by Ofsted URN, with its history")
     def get(self, request: Request, urn: str) -> Response:
         home = get_object_or_404(registry.all_homes(), urn=urn)
-        resolution = registry.ownership_selectors.ultimate_owner_of_home(home, home.closed_on or registry.today())
+        resolution = registry.home_resolution(home)
         data = dict(HomeOutput(home, context={"resolutions": {home.pk: resolution}}).data)
         data["observations"] = ObservationOutput(home.observations.order_by("as_of"), many=True).data
         return Response(data)

@@ -381,7 +381,11 @@ def _csv_cell(cell: charts.Cell) -> str:
         return ""
     if isinstance(cell, datetime.date):
         return cell.isoformat()
-    return str(cell)
+    text = str(cell)
+    # An owner's name starting like a formula must not run in a spreadsheet (CSV injection).
+    if isinstance(cell, str) and text[:1] in {"=", "+", "-", "@"}:
+        return "'" + text
+    return text
 
 
 def _slides(run: RecomputeRun) -> list[Chart]:

@@ -74,6 +74,13 @@ def today() -> datetime.date:
     return timezone.localdate()
 
 
+def home_resolution(home: Home) -> Resolution:
+    """Who owns a home now, or, for a closed home, on its last day open (interests that ended
+    on the closing day are no longer current on it)."""
+    on = home.closed_on - datetime.timedelta(days=1) if home.closed_on else today()
+    return ownership_selectors.ultimate_owner_of_home(home, on)
+
+
 def all_homes() -> QuerySet[Home]:
     return Home.objects.select_related("local_authority", "local_authority__region", "provider_organisation")
 

@@ -40,8 +40,7 @@ def homes(request: HttpRequest) -> HttpResponse:
 @login_not_required
 def home(request: HttpRequest, urn: str) -> HttpResponse:
     home = get_object_or_404(registry.all_homes(), urn=urn)
-    as_of = home.closed_on or registry.today()
-    resolution = registry.ownership_selectors.ultimate_owner_of_home(home, as_of)
+    resolution = registry.home_resolution(home)
     start = Entity.objects.filter(provider_organisation=home.provider_organisation).first()
     diagram, height = registry.chain_diagram(start, resolution)
     context = {

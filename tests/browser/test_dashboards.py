@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from ownership.models import ENGLAND_CODE
 from tests.browser.test_keyboard import PAGE_PROBLEMS_JS, SCREENSHOT_DIR, browser, page, screenshot
+from tests.conftest import require_service
 from tests.ownership.snapshot_factories import (
     NORTH_EAST,
     CostSnapshotFactory,
@@ -102,8 +103,8 @@ def test_presentation_mode_moves_between_slides_with_the_keyboard(page: Page, li
 
 
 def test_presentation_links_work_without_javascript(browser, live_server, market) -> None:
-    if browser is None:
-        pytest.skip("Chromium is missing")
+    require_service("Chromium", browser is not None, "/usr/bin/chromium is missing (apt-get install chromium)")
+    assert browser is not None
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(f"{live_server.url}/dashboards/present/")

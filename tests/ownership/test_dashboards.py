@@ -334,3 +334,12 @@ def test_made_up_query_strings_are_not_cached(client: Client, run, django_assert
     assert not [key for key in cache._cache if "dashboards" in str(key)]  # type: ignore[attr-defined]
     page_text(client, "/dashboards/?level=registered&basis=homes")
     assert [key for key in cache._cache if "dashboards" in str(key)]  # type: ignore[attr-defined]
+
+
+def test_csv_cells_that_look_like_formulas_are_neutralised():
+    from ownership.dashboards import _csv_cell
+
+    assert _csv_cell('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
+    assert _csv_cell("@SUM(A1)") == "'@SUM(A1)"
+    assert _csv_cell("Acorn Care Limited") == "Acorn Care Limited"
+    assert _csv_cell(-2.5) == "-2.5"  # numbers stay numbers

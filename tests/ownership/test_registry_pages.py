@@ -291,3 +291,13 @@ def test_an_admin_edit_of_a_share_is_not_hidden_by_the_cache(client: Client, mar
     client.logout()
     rows = {row["urn"]: row for row in client.get("/api/v1/homes/").json()["results"]}
     assert rows[market["a"].urn]["ultimate_owner"]["name"] == "Acorn Homes North Limited"
+
+
+def test_a_closed_home_shows_the_owner_of_its_last_day_open(client: Client, market):
+    home = market["a"]
+    interest = Interest.objects.get(record_id="i-a")
+    interest.end_date = datetime.date(2025, 3, 31)  # the group's control ended the day it closed
+    interest.save()
+    Home.objects.filter(pk=home.pk).update(closed_on=datetime.date(2025, 3, 31))
+    body = client.get(f"/api/v1/homes/{home.urn}/").json()
+    assert body["ultimate_owner"]["name"] == "Oakfield Capital Partners"
