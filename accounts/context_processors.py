@@ -12,6 +12,16 @@ from accounts.models import Membership, OrganisationKind
 from accounts.selectors import memberships_of, mfa_required_for
 
 
+def _role_items(kinds: set[str]) -> list[dict[str, str]]:
+    """Pages for provider staff and for commissioners."""
+    items = []
+    if kinds & {OrganisationKind.PROVIDER, OrganisationKind.FEDERATION}:
+        items.append({"label": "Your homes", "url": reverse("providers:homes")})
+    if kinds & {OrganisationKind.LOCAL_AUTHORITY, OrganisationKind.PROVIDER, OrganisationKind.FEDERATION}:
+        items.append({"label": "Frameworks", "url": reverse("frameworks:frameworks")})
+    return items
+
+
 def _navigation(request: HttpRequest, memberships: list[Membership]) -> list[dict[str, str]]:
     """The service navigation shows what the signed-in person's roles can reach."""
     items = [
@@ -24,11 +34,26 @@ def _navigation(request: HttpRequest, memberships: list[Membership]) -> list[dic
             {"label": m.organisation.name, "url": reverse("accounts:organisation", args=[m.organisation.slug])}
             for m in memberships
         ]
+        items += _role_items({m.organisation.kind for m in memberships})
+        items += _work_items(memberships)
         items.append({"label": "Local authorities", "url": reverse("geography:local_authorities")})
         items.append({"label": "Your account", "url": reverse("account")})
         if request.user.is_staff:
             items.append({"label": "Administration", "url": reverse("admin:index")})
     return [dict(item, current="true" if _is_current(request.path, item["url"]) else "") for item in items]
+
+
+def _work_items(memberships: list[Membership]) -> list[dict[str, str]]:
+    """Referrals for commissioners, referrals received for provider staff, notifications."""
+    kinds = {membership.organisation.kind for membership in memberships}
+    items = []
+    if OrganisationKind.LOCAL_AUTHORITY in kinds:
+        items.append({"label": "Referrals", "url": reverse("commissioning:referral_list")})
+    if kinds & {OrganisationKind.PROVIDER, OrganisationKind.FEDERATION}:
+        items.append({"label": "Referrals received", "url": reverse("commissioning:invitation_list")})
+    if memberships:
+        items.append({"label": "Notifications", "url": reverse("accounts:notifications")})
+    return items
 
 
 def _is_current(path: str, url: str) -> bool:

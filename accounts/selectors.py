@@ -6,9 +6,9 @@ Permission is decided here: views and API endpoints start every query from one o
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from accounts.models import Invitation, Membership, MembershipRole, Organisation, OrganisationKind, User
+from accounts.models import Invitation, Membership, MembershipRole, Notification, Organisation, OrganisationKind, User
 
 AnyUser = User | AnonymousUser
 
@@ -77,3 +77,12 @@ def mfa_required_for(user: AnyUser, kinds: set[str] | None = None) -> bool:
         return False
     kinds = organisation_kinds_of(user) if kinds is None else kinds
     return _is_admin(user) or bool(kinds & MFA_REQUIRED_KINDS)
+
+
+def notifications_for(user: AnyUser) -> QuerySet[Notification]:
+    """In-app notifications to the organisations the user belongs to (and to them by name).
+    Membership, not staff status, decides: administrators do not read others' messages."""
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    organisations = Organisation.objects.filter(memberships__user=user)
+    return Notification.objects.filter(organisation__in=organisations).filter(Q(user__isnull=True) | Q(user=user))

@@ -10,11 +10,12 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.models import Invitation, Membership, MembershipRole, Organisation, OrganisationKind, User
+from accounts.models import Invitation, Membership, MembershipRole, Notification, Organisation, OrganisationKind, User
 from config.tasks import schedule_task
 from geography.models import LocalAuthority
 
@@ -155,3 +156,9 @@ def invitation_revoke(*, invitation: Invitation) -> None:
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
+
+
+def notifications_mark_read(*, notifications: QuerySet[Notification], now: datetime.datetime | None = None) -> int:
+    """Mark unread notifications read; the caller passes a queryset from `notifications_for`.
+    Read marks are per organisation: one member reading a notice marks it for colleagues too."""
+    return notifications.filter(read_at__isnull=True).update(read_at=now or timezone.now())

@@ -33,6 +33,19 @@ def account(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/account.html", {"memberships": selectors.memberships_of(request.user)})
 
 
+@require_http_methods(["GET", "POST"])
+def notifications(request: HttpRequest) -> HttpResponse:
+    """In-app notifications; a POST marks one (given its id) or all of them read."""
+    visible = selectors.notifications_for(request.user)
+    if request.method == "POST":
+        notification_id = request.POST.get("notification", "")
+        chosen = visible.filter(pk=int(notification_id)) if notification_id.isdigit() else visible
+        services.notifications_mark_read(notifications=chosen)
+        return redirect("accounts:notifications")
+    page = visible.select_related("organisation").order_by("-created_at")[:100]
+    return render(request, "accounts/notifications.html", {"notifications": page})
+
+
 def organisation(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = get_object_or_404(selectors.organisations_visible_to(request.user), slug=slug)
     can_manage = selectors.organisations_managed_by(request.user).filter(pk=organisation.pk).exists()

@@ -128,6 +128,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": env_cron("MARKET_RECOMPUTE_CRON", "0 2 * * *"),
         "kwargs": {"trigger": "schedule"},
     },
+    # Referrals past their start date, and invitations past their deadline, expire daily.
+    "expire-placement-requests-daily": {
+        "task": "commissioning.placement_requests_expire_task",
+        "schedule": env_cron("PLACEMENT_REQUESTS_EXPIRE_CRON", "15 0 * * *"),
+    },
 }
 # Imports (Ofsted register, BODS, curated edges) schedule a recompute when they commit.
 MARKET_RECOMPUTE_AFTER_IMPORT = env_bool("MARKET_RECOMPUTE_AFTER_IMPORT", True)

@@ -6,8 +6,10 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+import config.converters  # noqa: F401 - registers the urn and ons converters
 from accounts import api as accounts_api
 from accounts import views as accounts_views
+from commissioning import api as commissioning_api
 from config.health import healthz
 from geography import api as geography_api
 from ownership import api as ownership_api
@@ -24,9 +26,17 @@ api_v1 = [
     path("local-authorities/", geography_api.LocalAuthorityListApi.as_view(), name="local_authorities"),
     # The registry is open data: these answer anonymous callers too.
     path("homes/", ownership_api.HomeListApi.as_view(), name="homes"),
-    path("homes/<str:urn>/", ownership_api.HomeDetailApi.as_view(), name="home"),
+    path("homes/<urn:urn>/", ownership_api.HomeDetailApi.as_view(), name="home"),
     path("owners/", ownership_api.OwnerListApi.as_view(), name="owners"),
     path("owners/<int:pk>/", ownership_api.OwnerDetailApi.as_view(), name="owner"),
+    path("placement-requests/", commissioning_api.PlacementRequestListApi.as_view(), name="placement_requests"),
+    path(
+        "placement-requests/<int:pk>/",
+        commissioning_api.PlacementRequestDetailApi.as_view(),
+        name="placement_request",
+    ),
+    path("invitations/", commissioning_api.InvitationListApi.as_view(), name="invitations"),
+    path("invitations/<int:pk>/", commissioning_api.InvitationDetailApi.as_view(), name="invitation"),
 ]
 
 urlpatterns = [
@@ -41,6 +51,9 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("geography.urls")),
     path("", include("ownership.urls")),
+    path("", include("commissioning.urls")),
+    path("your-homes/", include("providers.urls")),
+    path("frameworks/", include("commissioning.framework_urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),

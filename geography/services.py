@@ -38,10 +38,11 @@ def load_reference_data_into(region_model: Any, authority_model: Any) -> int:
 
 @transaction.atomic
 def reference_data_load() -> int:
-    from geography.models import LocalAuthority, Region
+    from geography.models import LocalAuthority, PostcodeDistrict, Region
 
     current = load_reference_data_into(Region, LocalAuthority)
     positions_load_into(LocalAuthority)
+    postcode_districts_load_into(PostcodeDistrict, LocalAuthority)
     return current
 
 
@@ -66,3 +67,40 @@ def positions_load() -> int:
     from geography.models import LocalAuthority
 
     return positions_load_into(LocalAuthority)
+
+
+def postcode_districts_load_into(district_model: Any, authority_model: Any) -> int:
+    """Create or update every postcode district from the committed CSV; returns how many.
+
+    Takes the model classes so that the data migration can pass its historical models.
+    Idempotent: keyed by the district's code.
+    """
+    from geography.postcode_districts import districts_read
+
+    districts = districts_read()
+    authorities = dict(authority_model.objects.values_list("ons_code", "pk"))
+    existing = {district.code: district for district in district_model.objects.all()}
+    to_create, to_update = [], []
+    for row in districts:
+        values = {
+            "easting": row.easting,
+            "northing": row.northing,
+            "local_authority_id": authorities.get(row.local_authority),
+        }
+        if row.code in existing:
+            district = existing[row.code]
+            for name, value in values.items():
+                setattr(district, name, value)
+            to_update.append(district)
+        else:
+            to_create.append(district_model(code=row.code, **values))
+    district_model.objects.bulk_create(to_create, batch_size=1000)
+    district_model.objects.bulk_update(to_update, ["easting", "northing", "local_authority_id"], batch_size=1000)
+    return len(districts)
+
+
+@transaction.atomic
+def postcode_districts_load() -> int:
+    from geography.models import LocalAuthority, PostcodeDistrict
+
+    return postcode_districts_load_into(PostcodeDistrict, LocalAuthority)

@@ -123,11 +123,122 @@ def measure_recompute() -> dict[str, object]:
     }
 
 
+def _synthetic_homes_with_profiles(count: int) -> None:
+    """`count` open homes spread over the real authorities' positions, each with a profile
+    (ages, sexes, 3-6 needs) and, for two in three, a vacancy; one in ten rated Inadequate."""
+    import datetime
+    import random
+
+    from geography.models import LocalAuthority
+    from providers.models import Home, HomeProfile, Judgement, Need, ProviderOrganisation, RegisteredSex, Vacancy
+    from providers.needs import needs_seed_into
+
+    needs_seed_into(Need)
+    chance = random.Random(5)  # noqa: S311 - reproducible synthetic data, not secrets
+    # Most homes are registered for emotional and behavioural difficulties, as in Ofsted's register.
+    common = Need.objects.get(code="emotional-behavioural").pk
+    need_ids = list(Need.objects.exclude(pk=common).values_list("pk", flat=True))
+    authorities = list(
+        LocalAuthority.objects.filter(is_current=True, easting__isnull=False).values_list("pk", flat=True)
+    )
+    providers = ProviderOrganisation.objects.bulk_create(
+        [ProviderOrganisation(name=f"Bench provider {n}") for n in range(count // 4)]
+    )
+    first_seen, today = datetime.date(2020, 3, 31), datetime.date.today()
+    judgements = [Judgement.OUTSTANDING, Judgement.GOOD, Judgement.GOOD, Judgement.REQUIRES_IMPROVEMENT] * 2 + [
+        Judgement.INADEQUATE,
+        "",
+    ]
+    homes = Home.objects.bulk_create(
+        [
+            Home(
+                urn=f"SCB{n:06d}", kind="childrens_home", provision_type="Children's home", sector="private",
+                local_authority_id=chance.choice(authorities), provider_organisation=chance.choice(providers),
+                places=chance.randint(1, 6), overall_judgement=chance.choice(judgements),
+                first_seen_on=first_seen, last_seen_on=first_seen,
+            )
+            for n in range(count)
+        ],
+        batch_size=2000,
+    )  # fmt: skip
+    profiles = HomeProfile.objects.bulk_create(
+        [
+            HomeProfile(
+                home=home, age_minimum=chance.randint(7, 12), age_maximum=chance.randint(15, 18),
+                sexes=chance.choice(RegisteredSex.values), takes_emergency_admissions=chance.random() < 0.3,
+            )
+            for home in homes
+        ],
+        batch_size=2000,
+    )  # fmt: skip
+    through = HomeProfile.needs.through
+    through.objects.bulk_create(
+        [
+            through(homeprofile_id=profile.pk, need_id=need)
+            for profile in profiles
+            for need in chance.sample(need_ids, chance.randint(2, 5)) + ([common] if chance.random() < 0.8 else [])
+        ],
+        batch_size=5000,
+    )
+    Vacancy.objects.bulk_create(
+        [
+            Vacancy(home=home, places=1, available_from=today + datetime.timedelta(days=chance.randint(-30, 30)))
+            for home in homes
+            if chance.random() < 2 / 3
+        ],
+        batch_size=2000,
+    )
+
+
+def measure_matching(count: str) -> dict[str, object]:
+    """candidate_homes for a typical referral (a 14-year-old girl from Leeds, two common
+    needs, within 50 km, starting in a week) over `count` synthetic homes."""
+    import datetime
+
+    from django.db import connection
+
+    from accounts.models import Organisation, OrganisationKind
+    from commissioning.matching import candidate_homes, providers_reached
+    from commissioning.models import PlacementRequest
+    from geography.models import LocalAuthority
+    from providers.models import Need
+
+    _synthetic_homes_with_profiles(int(count))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    leeds = LocalAuthority.objects.get(ons_code="E08000035")
+    organisation = Organisation.objects.create(
+        name="Bench Leeds", slug="bench-leeds", kind=OrganisationKind.LOCAL_AUTHORITY, local_authority=leeds
+    )
+    referral = PlacementRequest.objects.create(
+        organisation=organisation, local_authority=leeds, home_local_authority=leeds, age_years=14, sex="female",
+        legal_status="care_order", urgency="under_5_days", planned_duration="long_term",
+        education="needs_school_place", start_by=datetime.date.today() + datetime.timedelta(days=7),
+        maximum_distance_km=50, summary="Synthetic referral for the benchmark.",
+    )  # fmt: skip
+    referral.needs.set(Need.objects.filter(code__in=["emotional-behavioural", "trauma-informed-care"]))
+    found: list[object] = []
+
+    def match() -> None:
+        found[:] = candidate_homes(referral)
+
+    timings = _timings(match, 50)
+    return {
+        "homes": int(count),
+        "p50_ms": timings["median_ms"],
+        "p95_ms": timings["p95_ms"],
+        "runs": timings["runs"],
+        "candidates": len(found),
+        "providers_reached": providers_reached(found),  # type: ignore[arg-type]
+    }
+
+
 MEASUREMENTS: dict[str, Callable[..., dict[str, object]]] = {
     "import": measure_import,
     "recompute": measure_recompute,
     "ultimate_owners": measure_ultimate_owners,
     "requests": measure_requests,
+    "matching": measure_matching,
 }
 
 
@@ -182,6 +293,9 @@ def run_all(database: str) -> dict[str, object]:
         figures["import_synthetic_40000_homes"] = _in_child(database, "import", str(synthetic))
     figures["recompute_synthetic_40000_homes"] = recompute_synthetic = _in_child(database, "recompute")
     figures["recompute_growth_synthetic_over_2025"] = _ratio(recompute_synthetic, recompute_2025)
+    for homes in ("4000", "40000"):  # England's size, then ten times
+        _empty_registry()
+        figures[f"matching_preview_{homes}_homes"] = _in_child(database, "matching", homes)
     return figures
 
 

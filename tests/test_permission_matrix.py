@@ -12,6 +12,7 @@ principals when they GET the URL (following redirects):
 
 from __future__ import annotations
 
+import datetime
 import fnmatch
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +23,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import MembershipRole
 from accounts.services import invitation_create
+from commissioning.models import Framework
+from geography.models import LocalAuthority
 from ownership.services import provider_entity_ensure
+from providers.models import Vacancy
+from tests.commissioning.samples import commissioning_samples
 from tests.conftest import Cast
 from tests.factories import HomeFactory
 from tests.ownership.snapshot_factories import NORTH_EAST, market_over_time
@@ -48,6 +53,20 @@ ORGANISATION_A_MEMBERS = row(LOGIN, HIDDEN, commissioner_a=OK, admin=OK)
 # API: anonymous callers get DRF's 403 JSON rather than a sign-in page.
 API_SIGNED_IN = row(FORBIDDEN, OK)
 API_ORGANISATION_A = row(FORBIDDEN, HIDDEN, commissioner_a=OK, admin=OK)
+
+PROVIDER_P_STAFF = row(LOGIN, HIDDEN, provider_p=OK)
+COMMISSIONERS_AND_PROVIDERS = ("commissioner_a", "commissioner_b", "provider_p", "provider_q")
+
+# Referrals (commissioning). Lists: every commissioner sees their own authority's (B's list is
+# simply empty of A's referrals); staff administrators read everything for support but act
+# on nothing, so pages that change a referral are hidden from them.
+COMMISSIONERS = row(LOGIN, FORBIDDEN, commissioner_a=OK, commissioner_b=OK, admin=OK)
+COMMISSIONERS_ONLY = row(LOGIN, FORBIDDEN, commissioner_a=OK, commissioner_b=OK)
+REFERRAL_OF_A = row(LOGIN, HIDDEN, commissioner_a=OK, admin=OK)
+REFERRAL_OF_A_TO_ACT = row(LOGIN, HIDDEN, commissioner_a=OK)
+PROVIDER_STAFF = row(LOGIN, FORBIDDEN, provider_p=OK, provider_q=OK, admin=OK)
+INVITATION_TO_P = row(LOGIN, HIDDEN, provider_p=OK, admin=OK)
+INVITATION_TO_P_TO_ACT = row(LOGIN, HIDDEN, provider_p=OK)
 
 MATRIX: dict[str, dict[str, str]] = {
     # Public pages
@@ -88,6 +107,21 @@ MATRIX: dict[str, dict[str, str]] = {
     "accounts:invitation_create": ORGANISATION_A_MEMBERS,
     "accounts:invitation_accept": PUBLIC,  # the token is the permission; it works once
     "geography:local_authorities": SIGNED_IN,
+    # Provider staff keep their homes' profiles and vacancies; the sample home is provider P's.
+    "providers:homes": row(LOGIN, HIDDEN, provider_p=OK, provider_q=OK),
+    "providers:home": PROVIDER_P_STAFF,
+    "providers:profile_edit": PROVIDER_P_STAFF,
+    "providers:vacancy_add": PROVIDER_P_STAFF,
+    "providers:vacancy_end": PROVIDER_P_STAFF,
+    # Frameworks: the sample is authority A's, with provider P approved on it (read-only).
+    "frameworks:frameworks": row(
+        LOGIN, HIDDEN, organiser=HIDDEN, admin=HIDDEN, **dict.fromkeys(COMMISSIONERS_AND_PROVIDERS, OK)
+    ),
+    "frameworks:create": row(LOGIN, HIDDEN, commissioner_a=OK, commissioner_b=OK),
+    "frameworks:framework": row(LOGIN, HIDDEN, commissioner_a=OK, provider_p=OK),
+    "frameworks:edit": row(LOGIN, HIDDEN, commissioner_a=OK),
+    "frameworks:providers": row(LOGIN, HIDDEN, commissioner_a=OK),
+    "frameworks:provider_change": row(LOGIN, "method"),  # POST only
     # The registry is open data
     "registry:homes": PUBLIC,
     "registry:home": PUBLIC,
@@ -103,6 +137,21 @@ MATRIX: dict[str, dict[str, str]] = {
     "registry:dashboards_costs": PUBLIC,
     "registry:dashboards_costs_csv": PUBLIC,
     "registry:dashboards_present": PUBLIC,
+    # Referrals, offers and placements (commissioners) and referrals received (provider staff)
+    "commissioning:referral_list": COMMISSIONERS,
+    "commissioning:referral_create": COMMISSIONERS_ONLY,
+    "commissioning:referral_detail": REFERRAL_OF_A,
+    "commissioning:referral_edit": REFERRAL_OF_A_TO_ACT,
+    "commissioning:referral_preview": REFERRAL_OF_A_TO_ACT,
+    "commissioning:referral_withdraw": REFERRAL_OF_A_TO_ACT,
+    "commissioning:offer_accept": REFERRAL_OF_A_TO_ACT,
+    "commissioning:placement_list": COMMISSIONERS,
+    "commissioning:placement_end": REFERRAL_OF_A_TO_ACT,
+    "commissioning:invitation_list": PROVIDER_STAFF,
+    "commissioning:invitation_detail": INVITATION_TO_P,
+    "commissioning:offer_create": INVITATION_TO_P_TO_ACT,
+    "commissioning:invitation_decline": INVITATION_TO_P_TO_ACT,  # answered already: shows the referral
+    "accounts:notifications": SIGNED_IN,
     # API
     "api:me": API_SIGNED_IN,
     "api:organisations": API_SIGNED_IN,
@@ -112,6 +161,10 @@ MATRIX: dict[str, dict[str, str]] = {
     "api:home": PUBLIC,
     "api:owners": PUBLIC,
     "api:owner": PUBLIC,
+    "api:placement_requests": API_SIGNED_IN,
+    "api:placement_request": API_ORGANISATION_A,
+    "api:invitations": API_SIGNED_IN,
+    "api:invitation": row(FORBIDDEN, HIDDEN, provider_p=OK, admin=OK),
     "api_schema": API_SIGNED_IN,
     "api_docs": API_SIGNED_IN,
     # Administration: staff only, after signing in through allauth (with MFA)
@@ -248,6 +301,11 @@ def samples(cast: Cast) -> dict[str, dict[str, str]]:
     """Real objects for the URLs that show one: a home, its provider and the provider's entity,
     and a current recompute run whose charts the dashboards' CSV links name."""
     home = HomeFactory()
+    home_p = HomeFactory(provider_organisation=cast.provider_organisation_p.provider_organisation)
+    vacancy = Vacancy.objects.create(home=home_p, places=1, available_from=datetime.date(2020, 4, 1))
+    framework = Framework.objects.create(name="Framework of A", starts_on=datetime.date(2026, 4, 1))
+    framework.local_authorities.set([LocalAuthority.objects.get(organisation=cast.local_authority_a)])
+    framework.approved_providers.set([cast.provider_organisation_p.provider_organisation])
     entity = provider_entity_ensure(provider_organisation=home.provider_organisation, sector=home.sector)
     market_over_time()
     return {
@@ -262,6 +320,13 @@ def samples(cast: Cast) -> dict[str, dict[str, str]]:
         "registry:owner": {"pk": str(entity.pk)},
         "api:owner": {"pk": str(entity.pk)},
         "admin:auth_user_password_change": {"id": str(cast.admin.pk)},
+        **{name: {"urn": home_p.urn} for name in ("providers:home", "providers:profile_edit", "providers:vacancy_add")},
+        "providers:vacancy_end": {"urn": home_p.urn, "pk": str(vacancy.pk)},
+        **{
+            f"frameworks:{name}": {"pk": str(framework.pk)}
+            for name in ("framework", "edit", "providers", "provider_change")
+        },
+        **commissioning_samples(cast),
     }
 
 

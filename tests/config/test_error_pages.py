@@ -36,3 +36,11 @@ def test_administrators_reach_an_organisations_page_from_the_admin(client, cast:
     client.force_login(cast.admin)
     change_page = client.get(f"/admin/accounts/organisation/{cast.local_authority_a.pk}/change/").content.decode()
     assert "View on site" in change_page
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/registry/homes/%00/", "/api/v1/homes/%00/", "/dashboards/areas/%00/", "/dashboards/areas/%00/map.csv"],
+)
+def test_odd_characters_in_a_path_are_not_found_not_an_error(client, path):
+    assert client.get(path).status_code == 404

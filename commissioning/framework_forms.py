@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from django import forms
+
+from commissioning.framework_selectors import framework_local_authority_choices
+from providers.forms import DateInput
+
+
+class FrameworkForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=200, error_messages={"required": "Enter the framework's name"})
+    local_authorities = forms.ModelMultipleChoiceField(
+        label="Local authorities in the framework",
+        queryset=framework_local_authority_choices(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Your own authority and any others that join it.",
+        error_messages={"required": "Select the authorities in the framework"},
+    )
+    lots = forms.CharField(
+        label="Lots",
+        widget=forms.Textarea,
+        help_text="One lot a line, for example 'Solo placements'.",
+        error_messages={"required": "Enter at least one lot"},
+    )
+    terms_summary = forms.CharField(label="Summary of the terms", widget=forms.Textarea, required=False)
+    starts_on = forms.DateField(
+        label="Starts on",
+        widget=DateInput,
+        input_formats=["%Y-%m-%d"],
+        error_messages={"required": "Enter the start date", "invalid": "Enter a real date"},
+    )
+    ends_on = forms.DateField(
+        label="Ends on (optional)",
+        widget=DateInput,
+        input_formats=["%Y-%m-%d"],
+        required=False,
+        error_messages={"invalid": "Enter a real date"},
+    )
+
+    def clean_lots(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["lots"].splitlines() if line.strip()]
+
+
+class ProviderSearchForm(forms.Form):
+    q = forms.CharField(label="Search the register by provider name", required=False, max_length=100)

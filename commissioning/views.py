@@ -1,0 +1,317 @@
+"""HTML pages of the referral journey. Thin: parse, authorise (through scoped selectors),
+call a service, render. Commissioners' pages start from `placement_requests_...`; provider
+pages from `invitations_...`; an object outside the user's scope is a 404."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.models import Organisation, User
+from commissioning import matching, selectors, services
+from commissioning.forms import (
+    DeclineForm,
+    OfferForm,
+    PlacementEndForm,
+    PlacementRequestForm,
+    ReasonForm,
+    SendForm,
+    initial_from,
+)
+from commissioning.matching import Candidate
+from commissioning.models import Invitation, PlacementRequest, RiskToChild, RiskToOthers
+
+GET_POST = require_http_methods(["GET", "POST"])
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)  # LoginRequiredMiddleware has refused anonymous requests
+
+
+def _add_errors(form: Form, error: ValidationError) -> None:
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, field_errors in error.message_dict.items():
+        form.add_error(name if name in form.fields else None, field_errors)
+
+
+def _candidates(placement_request: PlacementRequest) -> list[Candidate]:
+    """Candidate homes from matching, ranked by fit and distance (never price)."""
+    return matching.candidate_homes(placement_request)
+
+
+def _risk_labels(referral: PlacementRequest) -> dict[str, str]:
+    return {
+        "risks_to_child": ", ".join(RiskToChild(code).label for code in referral.risks_to_child),
+        "risks_to_others": ", ".join(RiskToOthers(code).label for code in referral.risks_to_others),
+    }
+
+
+def _require_commissioner_or_staff(request: HttpRequest) -> None:
+    user = _user(request)
+    if not (user.is_staff or selectors.commissioning_organisations_of(user).exists()):
+        raise PermissionDenied("Only commissioners can see referrals.")
+
+
+def _require_provider_or_staff(request: HttpRequest) -> None:
+    user = _user(request)
+    if not (user.is_staff or selectors.provider_organisations_acted_for(user).exists()):
+        raise PermissionDenied("Only provider staff can see referrals received.")
+
+
+# --- Commissioners -------------------------------------------------------------------------
+
+
+@require_GET
+def referral_list(request: HttpRequest) -> HttpResponse:
+    _require_commissioner_or_staff(request)
+    referrals = (
+        selectors.placement_requests_visible_to(request.user).select_related("local_authority").order_by("-created_at")
+    )
+    return render(request, "commissioning/referral_list.html", {"referrals": referrals})
+
+
+@GET_POST
+def referral_create(request: HttpRequest) -> HttpResponse:
+    organisation: Organisation | None = selectors.commissioning_organisation_of(request.user)
+    if organisation is None:
+        raise PermissionDenied("Only commissioners can make referrals.")
+    form = PlacementRequestForm(request.POST or None, local_authority=organisation.local_authority)
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral = services.placement_request_create(
+                organisation=organisation, details=form.details(), created_by=_user(request)
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Draft saved. Check which homes it would reach, then send it.")
+            return redirect("commissioning:referral_preview", pk=referral.pk)
+    return render(request, "commissioning/referral_form.html", {"form": form, "organisation": organisation})
+
+
+@GET_POST
+def referral_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = get_object_or_404(selectors.placement_requests_actionable_by(request.user), pk=pk)
+    if referral.status != PlacementRequest.Status.DRAFT:
+        messages.info(request, "Only a draft can be changed.")
+        return redirect("commissioning:referral_detail", pk=referral.pk)
+    form = PlacementRequestForm(
+        request.POST or None, initial=initial_from(referral), local_authority=referral.local_authority
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.placement_request_update(
+                placement_request=referral, details=form.details(), updated_by=_user(request)
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Draft saved.")
+            return redirect("commissioning:referral_preview", pk=referral.pk)
+    context = {"form": form, "organisation": referral.organisation, "referral": referral}
+    return render(request, "commissioning/referral_form.html", context)
+
+
+@GET_POST
+def referral_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The homes the draft would reach, ranked; the commissioner removes any and sends."""
+    referral = get_object_or_404(selectors.placement_requests_actionable_by(request.user), pk=pk)
+    if referral.status != PlacementRequest.Status.DRAFT:
+        messages.info(request, "This referral has been sent.")
+        return redirect("commissioning:referral_detail", pk=referral.pk)
+    candidates = _candidates(referral)
+    form = SendForm(request.POST or None, candidate_home_ids=[candidate.home.pk for candidate in candidates])
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitations = services.placement_request_send(
+                placement_request=referral, homes=list(form.cleaned_data["homes"]), sent_by=_user(request)
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Referral sent to {len(invitations)} providers.")
+            return redirect("commissioning:referral_detail", pk=referral.pk)
+    chosen = {str(pk) for pk in form["homes"].value() or []} if form.is_bound else None
+    context = {
+        "referral": referral,
+        "form": form,
+        "candidates": candidates,
+        "providers_reached": matching.providers_reached(candidates),
+        "chosen": chosen,
+    }
+    return render(request, "commissioning/referral_preview.html", context)
+
+
+@require_GET
+def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = get_object_or_404(
+        selectors.placement_requests_visible_to(request.user).select_related("local_authority"), pk=pk
+    )
+    candidates = {c.home.pk: c for c in _candidates(referral)} if referral.status == "sent" else {}
+    offers = [(offer, candidates.get(offer.home_id)) for offer in selectors.offers_of(referral)]
+    can_act = selectors.placement_requests_actionable_by(request.user).filter(pk=referral.pk).exists()
+    context = {
+        "referral": referral,
+        "invitations": selectors.invitations_of(referral),
+        "offers": offers,
+        "can_act": can_act,
+        **_risk_labels(referral),
+    }
+    return render(request, "commissioning/referral_detail.html", context)
+
+
+@GET_POST
+def referral_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = get_object_or_404(selectors.placement_requests_actionable_by(request.user), pk=pk)
+    if referral.status not in {PlacementRequest.Status.DRAFT, PlacementRequest.Status.SENT}:
+        messages.info(request, "This referral is already closed.")
+        return redirect("commissioning:referral_detail", pk=referral.pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.placement_request_withdraw(
+                placement_request=referral, reason=form.cleaned_data["reason"], withdrawn_by=_user(request)
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Referral withdrawn. Every invited provider has been told.")
+            return redirect("commissioning:referral_detail", pk=referral.pk)
+    return render(request, "commissioning/referral_withdraw.html", {"referral": referral, "form": form})
+
+
+@GET_POST
+def offer_accept(request: HttpRequest, pk: int, offer_pk: int) -> HttpResponse:
+    referral = get_object_or_404(selectors.placement_requests_actionable_by(request.user), pk=pk)
+    offer = get_object_or_404(selectors.offers_of(referral), pk=offer_pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.offer_accept(offer=offer, accepted_by=_user(request), reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Offer accepted. The placement is recorded and every provider has been told.")
+            return redirect("commissioning:referral_detail", pk=referral.pk)
+    return render(request, "commissioning/offer_accept.html", {"referral": referral, "offer": offer, "form": form})
+
+
+@require_GET
+def placement_list(request: HttpRequest) -> HttpResponse:
+    _require_commissioner_or_staff(request)
+    placements = selectors.placements_visible_to(request.user).select_related("home", "local_authority")
+    can_end = set(selectors.placements_actionable_by(request.user).values_list("pk", flat=True))
+    return render(request, "commissioning/placement_list.html", {"placements": placements, "can_end": can_end})
+
+
+@GET_POST
+def placement_end(request: HttpRequest, pk: int) -> HttpResponse:
+    placement = get_object_or_404(selectors.placements_actionable_by(request.user).select_related("home"), pk=pk)
+    if placement.end_date is not None:
+        messages.info(request, "This placement already has an end date.")
+        return redirect("commissioning:placement_list")
+    form = PlacementEndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.placement_end(
+                placement=placement,
+                end_date=form.cleaned_data["end_date"],
+                ended_as_planned=form.cleaned_data["ended_as_planned"],
+                ended_by=_user(request),
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "End date recorded.")
+            return redirect("commissioning:placement_list")
+    return render(request, "commissioning/placement_end.html", {"placement": placement, "form": form})
+
+
+# --- Provider staff ------------------------------------------------------------------------
+
+
+@require_GET
+def invitation_list(request: HttpRequest) -> HttpResponse:
+    _require_provider_or_staff(request)
+    return render(request, "commissioning/invitation_list.html", {"invitations": selectors.inbox_of(request.user)})
+
+
+@require_GET
+def invitation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(
+        selectors.invitations_visible_to(request.user).select_related(
+            "placement_request__local_authority", "provider_organisation"
+        ),
+        pk=pk,
+    )
+    can_act = selectors.invitations_actionable_by(request.user).filter(pk=invitation.pk).exists()
+    context = {
+        "invitation": invitation,
+        "referral": invitation.placement_request,
+        "offers": invitation.offers.select_related("home"),
+        "decline": getattr(invitation, "decline", None),
+        "can_act": can_act and invitation.status in {Invitation.Status.OPEN, Invitation.Status.OFFERED},
+        **_risk_labels(invitation.placement_request),
+    }
+    return render(request, "commissioning/invitation_detail.html", context)
+
+
+def _answerable(request: HttpRequest, pk: int, statuses: set[str]) -> Invitation | HttpResponse:
+    invitation = get_object_or_404(
+        selectors.invitations_actionable_by(request.user).select_related("placement_request"), pk=pk
+    )
+    if invitation.status not in statuses or invitation.placement_request.status != PlacementRequest.Status.SENT:
+        messages.info(request, "This referral can no longer be answered.")
+        return redirect("commissioning:invitation_detail", pk=invitation.pk)
+    return invitation
+
+
+@GET_POST
+def offer_create(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = _answerable(request, pk, {Invitation.Status.OPEN, Invitation.Status.OFFERED})
+    if isinstance(invitation, HttpResponse):
+        return invitation
+    form = OfferForm(request.POST or None, homes=invitation.homes.order_by("urn"))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.offer_make(
+                invitation=invitation, home=data["home"], start_date=data["start_date"], fees=form.fees(),
+                conditions=data["conditions"], made_by=_user(request),
+            )  # fmt: skip
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Offer sent to the local authority.")
+            return redirect("commissioning:invitation_detail", pk=invitation.pk)
+    return render(request, "commissioning/offer_form.html", {"invitation": invitation, "form": form})
+
+
+@GET_POST
+def invitation_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = _answerable(request, pk, {Invitation.Status.OPEN})
+    if isinstance(invitation, HttpResponse):
+        return invitation
+    form = DeclineForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_decline(
+                invitation=invitation,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+                declined_by=_user(request),
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Declined. The local authority has been told.")
+            return redirect("commissioning:invitation_list")
+    return render(request, "commissioning/invitation_decline.html", {"invitation": invitation, "form": form})

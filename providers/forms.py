@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+
+from providers.models import Need, RegisteredSex
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y"]
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; the value travels as YYYY-MM-DD."""
+
+    input_type = "date"
+
+
+class HomeProfileForm(forms.Form):
+    age_minimum = forms.IntegerField(
+        label="Youngest age", min_value=0, max_value=17, error_messages={"required": "Enter the youngest age"}
+    )
+    age_maximum = forms.IntegerField(
+        label="Oldest age", min_value=0, max_value=18, error_messages={"required": "Enter the oldest age"}
+    )
+    sexes = forms.ChoiceField(
+        label="Registered for",
+        choices=RegisteredSex.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select who the home is registered for"},
+    )
+    needs = forms.ModelMultipleChoiceField(
+        label="Needs the home is registered and staffed for",
+        queryset=Need.objects.order_by("source", "label"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Referrals reach the home only when it covers every need they ask for.",
+    )
+    statement_of_purpose = forms.CharField(
+        label="Statement of purpose: summary",
+        required=False,
+        widget=forms.Textarea,
+        help_text=(
+            "What the home offers and how it cares for children. Do not include any child's name, "
+            "date of birth, address or any detail that could identify a child."
+        ),
+    )
+    takes_emergency_admissions = forms.ChoiceField(
+        label="Does the home take emergency admissions?",
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select yes if the home takes emergency admissions"},
+    )
+
+    def clean_takes_emergency_admissions(self) -> bool:
+        return bool(self.cleaned_data["takes_emergency_admissions"] == "yes")
+
+
+class VacancyForm(forms.Form):
+    places = forms.IntegerField(
+        label="Places", min_value=1, initial=1, error_messages={"required": "Enter how many places are free"}
+    )
+    available_from = forms.DateField(
+        label="Available from",
+        widget=DateInput,
+        input_formats=DATE_FORMATS,
+        help_text="Use today's date for a place free now.",
+        error_messages={"required": "Enter the date the places are free from", "invalid": "Enter a real date"},
+    )
+    available_until = forms.DateField(
+        label="Available until (optional)",
+        required=False,
+        widget=DateInput,
+        input_formats=DATE_FORMATS,
+        help_text="Leave blank if the places stay free until filled.",
+        error_messages={"invalid": "Enter a real date"},
+    )
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=200,
+        help_text="For example, 'ground-floor room'. No child's details.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["available_from"].initial = datetime.date.today
+
+
+def errors_onto(form: forms.Form, errors: dict[str, list[str]]) -> None:
+    """Put a service's ValidationError (keyed by field) onto the form, for the error summary."""
+    for field, messages in errors.items():
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
