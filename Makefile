@@ -51,7 +51,9 @@ $(VENDOR)/.copied: node_modules/.installed
 manage: setup
 	@$(BIN)/python scripts/dev.py manage $(ARGS)
 
-bench: setup
+# Set-up messages go to standard error, so standard output is the JSON alone.
+bench:
+	@$(MAKE) --no-print-directory setup 1>&2
 	@$(BIN)/python scripts/dev.py bench
 
 lock:
