@@ -72,3 +72,12 @@ def test_relaxed_mfa_is_announced_by_a_visible_banner(client, cast: Cast, settin
     settings.REQUIRE_MFA = True
     client.force_login(commissioner)
     assert client.get("/").status_code == 302  # sent to set up an authenticator instead
+
+
+def test_a_field_with_an_error_names_the_error_for_screen_readers(client, cast: Cast):
+    client.force_login(cast.commissioner_a)
+    page = client.post(
+        f"/organisations/{cast.local_authority_a.slug}/invitations/new/", {"email": "not an address", "role": "member"}
+    ).content.decode()
+    assert 'id="id_email-error"' in page
+    assert 'aria-describedby="id_email-hint id_email-error"' in page
