@@ -8,16 +8,29 @@ are delivered later means changing this function alone.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import shared_task
 from celery.app.task import Task
 from django.db import transaction
 
+logger = logging.getLogger(__name__)
+
 
 def schedule_task(task: Task, *args: Any, **kwargs: Any) -> None:
     """Send `task` with the given arguments once the current transaction commits."""
-    transaction.on_commit(lambda: task.delay(*args, **kwargs))
+    transaction.on_commit(lambda: _deliver(task, args, kwargs))
+
+
+def _deliver(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    # The writes are committed by now: a task that cannot be sent (or, run in-process, fails)
+    # must not turn the person's successful action into an error page. It is logged instead,
+    # as a worker would log it.
+    try:
+        task.delay(*args, **kwargs)
+    except Exception:
+        logger.exception("Task %s failed after commit", task.name)
 
 
 @shared_task(name="config.ping_task", time_limit=30, soft_time_limit=25)

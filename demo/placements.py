@@ -44,7 +44,7 @@ def _homes_by_year() -> dict[int, list[tuple[int, int | None, str]]]:
     return by_year
 
 
-def _weekly_fee(rng: random.Random, year: int, sector: str) -> Decimal:
+def weekly_fee(rng: random.Random, year: int, sector: str) -> Decimal:
     price = float(INDEPENDENT_PRICE.get(year, INDEPENDENT_PRICE[max(INDEPENDENT_PRICE)]))
     if sector == Sector.LOCAL_AUTHORITY:
         price *= LOCAL_AUTHORITY_PREMIUM
@@ -63,7 +63,7 @@ def _placement(rng: random.Random, year: int, home: tuple[int, int | None, str],
     start = datetime.date(year, 4, 1) + datetime.timedelta(days=rng.randrange(365))
     length = datetime.timedelta(days=int(rng.expovariate(1 / 240)) + 7)
     end = start + length if start + length < DEMO_TODAY else None
-    fee = _weekly_fee(rng, year, sector)
+    fee = weekly_fee(rng, year, sector)
     core, additional, education = (fee * share for share in FEE_SPLIT[:3])
     parts = [part.quantize(Decimal("0.01")) for part in (core, additional, education)]
     return Placement(
@@ -83,8 +83,10 @@ def _placement(rng: random.Random, year: int, home: tuple[int, int | None, str],
 @transaction.atomic
 def synthetic_placements_create(*, per_year: int = 600, seed: int = 2025) -> int:
     """Create the demo's synthetic placements once; returns how many exist afterwards."""
-    if Placement.objects.filter(is_synthetic=True).exists():
-        return Placement.objects.filter(is_synthetic=True).count()
+    # Placements made through the synthetic referral journey (demo.journey) do not count here.
+    standalone = Placement.objects.filter(is_synthetic=True, placement_request__isnull=True)
+    if standalone.exists():
+        return standalone.count()
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
     authorities = list(LocalAuthority.objects.filter(is_current=True).values_list("pk", flat=True))
     placements = [

@@ -10,10 +10,11 @@ from django.db import transaction
 
 from accounts.models import MembershipRole, Organisation, OrganisationKind, User
 from accounts.services import membership_set, organisation_create
+from demo.homes import DEMO_PROVIDER_NAME, demo_provider_link
 from geography.models import LocalAuthority
 from ownership.importers.ofsted import file_sha256, ofsted_register_import
 from ownership.services import ownership_edges_load
-from providers.models import ImportRun, ProviderOrganisation
+from providers.models import ImportRun
 
 DATA = Path(__file__).resolve().parent.parent / "ownership" / "data"
 
@@ -46,8 +47,8 @@ def _user(email: str, full_name: str, password: str, *, staff: bool = False) -> 
 def demo_load(*, password: str) -> list[DemoLogin]:
     leeds = _organisation("Leeds City Council", OrganisationKind.LOCAL_AUTHORITY, "E08000035")
     _organisation("Manchester City Council", OrganisationKind.LOCAL_AUTHORITY, "E08000003")
-    provider = _organisation("Harbour House Homes (demo)", OrganisationKind.PROVIDER)
-    ProviderOrganisation.objects.get_or_create(name="Harbour House Homes (demo)", defaults={"organisation": provider})
+    provider = _organisation(DEMO_PROVIDER_NAME, OrganisationKind.PROVIDER)
+    demo_provider_link(provider)
     organiser = _organisation("Children's Homes Market Conference (demo)", OrganisationKind.ORGANISER)
 
     people = [

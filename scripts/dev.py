@@ -92,6 +92,8 @@ def serve() -> None:
     os.environ.setdefault("REQUIRE_MFA", "false")
     os.environ.setdefault("DJANGO_SECURE", "false")  # plain http on the loopback address
     os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
+    # No mail server locally: e-mails (invitations, referrals) are printed to the console.
+    os.environ.setdefault("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
     port = os.environ.get("PORT", "8000")
     os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
     server = ensure_database()

@@ -86,3 +86,17 @@ def test_every_task_can_be_sent():
         hard = task.time_limit or celery_app.conf.task_time_limit
         soft = task.soft_time_limit or celery_app.conf.task_soft_time_limit
         assert soft is None or hard is None or soft <= hard, name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_failing_after_commit_is_logged_not_raised(caplog):
+    from config.tasks import _deliver
+
+    class Broken:
+        name = "tests.broken"
+
+        def delay(self, *args, **kwargs):
+            raise ConnectionRefusedError("no mail server")
+
+    _deliver(Broken(), (), {})  # type: ignore[arg-type]
+    assert "Task tests.broken failed after commit" in caplog.text

@@ -36,10 +36,11 @@ def test_demo_logins_sign_in_with_the_demo_password():
 
 def test_loading_twice_changes_nothing_and_keeps_other_data(capsys, monkeypatch):
     monkeypatch.setenv("DEMO_PASSWORD", "demo-password-123")
-    call_command("load_demo")
+    # A smaller synthetic year than `make run`'s, to keep the test quick; the full registry.
+    call_command("load_demo", referrals=24, homes=60)
     User.objects.create_user(email="someone.new@example.org", password="x" * 12)
     before = _state()
-    call_command("load_demo")
+    call_command("load_demo", referrals=24, homes=60)
     assert _state() == before
     assert "commissioner@example.org" in capsys.readouterr().out
 

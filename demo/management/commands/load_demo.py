@@ -1,20 +1,43 @@
 """Load the demonstration data and print the demo logins (used by `make run`)."""
 
+import contextlib
+import logging
+from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.test.utils import override_settings
 
 from commissioning.models import Placement
 from config.env import env_str
+from demo.journey import demo_journey_load
 from demo.placements import synthetic_placements_create
 from demo.services import demo_load, registry_load
 from ownership.analytics.recompute import market_recompute
 from ownership.models import RecomputeRun
 
 
+@contextlib.contextmanager
+def _quiet_synthetic_tasks() -> Iterator[None]:
+    """Synthetic referrals e-mail nobody: the invitations' e-mails (run in-process when there
+    is no worker, once the transaction commits) go to a dummy backend, unlogged."""
+    trace = logging.getLogger("celery.app.trace")
+    level = trace.level
+    trace.setLevel(logging.WARNING)
+    try:
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            yield
+    finally:
+        trace.setLevel(level)
+
+
 class Command(BaseCommand):
-    help = "Load demonstration organisations and logins (idempotent) and print the logins."
+    help = "Load the registry, demonstration organisations, logins and synthetic journey (idempotent)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--referrals", type=int, default=300, help="Synthetic referrals over the year.")
+        parser.add_argument("--homes", type=int, default=400, help="Other real homes given synthetic profiles.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -25,11 +48,23 @@ class Command(BaseCommand):
         had_placements = Placement.objects.filter(is_synthetic=True).exists()
         placements = synthetic_placements_create()
         self.stderr.write(f"{placements} synthetic placements (demo data, labelled so).")
-        if imported or not had_placements or not RecomputeRun.objects.filter(is_current=True).exists():
+        logins = demo_load(password=password)
+        with _quiet_synthetic_tasks():
+            journey = demo_journey_load(
+                referrals=options["referrals"], sample=options["homes"], progress=self.stderr.write
+            )
+        self.stderr.write(
+            f"{journey.referrals} synthetic referrals over the year, {journey.live_referrals} live ones for the logins."
+        )
+        if (
+            imported
+            or not had_placements
+            or journey.created
+            or not RecomputeRun.objects.filter(is_current=True).exists()
+        ):
             # Once, after everything is in: the dashboards read only snapshots.
             run = market_recompute(trigger=RecomputeRun.Trigger.COMMAND, progress=self.stderr.write)
             self.stderr.write(f"Market snapshots: {run.get_status_display()}, {run.rows_written} rows.")
-        logins = demo_load(password=password)
         self.stdout.write("\nDemo logins (password for each: the DEMO_PASSWORD in .data/dev.env):")
         for login in logins:
             self.stdout.write(f"  {login.role:<14} {login.email:<28} {login.organisation}")
