@@ -170,6 +170,9 @@ class PlacementRequest(models.Model):
     response_deadline = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     closing_reason = models.CharField(max_length=200, blank=True)
+    # When the child's details were removed (REFERRAL_RETENTION_DAYS after closing); what is
+    # left serves only anonymous counts: authority, dates, urgency, status and outcome.
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

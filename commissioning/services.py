@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -611,6 +612,35 @@ def placement_requests_expire(*, now: datetime.datetime | None = None) -> Expiry
     ).exclude(offers__status=Offer.Status.ACCEPTED)
     requests_expired = sum(_expire_request(pk, now) for pk in due.order_by("pk").values_list("pk", flat=True))
     return ExpiryResult(requests_expired=requests_expired, invitations_expired=invitations_expired)
+
+
+PURGED_SUMMARY = "Details removed after the retention period."
+
+
+def placement_requests_purge(*, now: datetime.datetime | None = None) -> int:
+    """Daily: remove the child's details from referrals closed more than
+    REFERRAL_RETENTION_DAYS ago (summary, needs, risks, postcode district, areas to avoid,
+    budget), keeping what anonymous counts need. Returns how many were purged."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.REFERRAL_RETENTION_DAYS)
+    due = PlacementRequest.objects.filter(
+        status__in=[PlacementRequest.Status.PLACED, PlacementRequest.Status.WITHDRAWN, PlacementRequest.Status.EXPIRED],
+        closed_at__lt=cutoff,
+        purged_at__isnull=True,
+    )
+    purged = 0
+    for pk in due.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            request = PlacementRequest.objects.select_for_update().get(pk=pk)
+            request.needs.clear()
+            request.areas_to_avoid.clear()
+            request.home_local_authority = request.home_local_authority or request.local_authority
+            request.summary, request.postcode_district = PURGED_SUMMARY, ""
+            request.risks_to_child, request.risks_to_others = [], []
+            request.weekly_budget_guide, request.purged_at = None, now
+            request.save()
+            purged += 1
+    return purged
 
 
 # --- Placements ----------------------------------------------------------------------------

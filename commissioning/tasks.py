@@ -60,3 +60,10 @@ def placement_requests_expire_task() -> dict[str, int]:
 
     result = placement_requests_expire()
     return {"requests_expired": result.requests_expired, "invitations_expired": result.invitations_expired}
+
+
+@shared_task(name="commissioning.placement_requests_purge_task", time_limit=600, soft_time_limit=570)
+def placement_requests_purge_task() -> dict[str, int]:
+    from commissioning.services import placement_requests_purge  # services import this module
+
+    return {"purged": placement_requests_purge()}

@@ -133,7 +133,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "commissioning.placement_requests_expire_task",
         "schedule": env_cron("PLACEMENT_REQUESTS_EXPIRE_CRON", "15 0 * * *"),
     },
+    # Children's details leave closed referrals after the retention period.
+    "purge-placement-requests-daily": {
+        "task": "commissioning.placement_requests_purge_task",
+        "schedule": env_cron("PLACEMENT_REQUESTS_PURGE_CRON", "30 0 * * *"),
+    },
 }
+# How long a closed referral keeps the child's details (needs, risks, summary, district).
+REFERRAL_RETENTION_DAYS = env_int("REFERRAL_RETENTION_DAYS", 365, minimum=1)
 # Imports (Ofsted register, BODS, curated edges) schedule a recompute when they commit.
 MARKET_RECOMPUTE_AFTER_IMPORT = env_bool("MARKET_RECOMPUTE_AFTER_IMPORT", True)
 
