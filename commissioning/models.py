@@ -213,6 +213,8 @@ class Invitation(models.Model):
     responded_at = models.DateTimeField(null=True, blank=True)
     outcome = models.TextField(blank=True, help_text="What the provider was told when the request closed.")
     outcome_sent_at = models.DateTimeField(null=True, blank=True)
+    # Set by the e-mail task, so a retried task does not announce the referral twice.
+    email_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-sent_at"]

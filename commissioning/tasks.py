@@ -5,8 +5,10 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mass_mail
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from commissioning.models import Invitation
@@ -35,14 +37,23 @@ def _recipients(invitation: Invitation) -> list[str]:
 def invitation_email_send_task(invitation_id: int) -> int:
     """E-mail the provider's people that a referral is waiting. No child's details are in the
     e-mail: only the authority, the urgency and the deadline, and a link to sign in.
-    An invitation no longer open is not announced (so a retry after an answer sends nothing)."""
-    invitation = (
-        Invitation.objects.select_related("placement_request__local_authority", "provider_organisation")
-        .filter(pk=invitation_id, status=Invitation.Status.OPEN)
-        .first()
-    )
-    if invitation is None:
-        return 0
+    An invitation no longer open, or already announced, is not announced again."""
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("placement_request__local_authority", "provider_organisation")
+            .filter(pk=invitation_id, status=Invitation.Status.OPEN, email_sent_at__isnull=True)
+            .first()
+        )
+        if invitation is None:
+            return 0
+        sent = _announce(invitation)
+        invitation.email_sent_at = timezone.now()
+        invitation.save(update_fields=["email_sent_at"])
+    return sent
+
+
+def _announce(invitation: Invitation) -> int:
     context = {
         "invitation": invitation,
         "service_name": settings.SERVICE_NAME,

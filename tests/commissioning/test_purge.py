@@ -51,3 +51,14 @@ def test_open_referrals_are_never_purged(journey: Journey, settings):
     assert services.placement_requests_purge(now=datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC)) == 0
     journey.draft.refresh_from_db()
     assert journey.draft.purged_at is None
+
+
+def test_a_retried_email_task_announces_a_referral_once(journey: Journey, mailoutbox):
+    from commissioning.tasks import invitation_email_send_task
+
+    invitation = journey.send()[0]
+    mailoutbox.clear()
+    first = invitation_email_send_task(invitation.pk)
+    assert first >= 1
+    assert invitation_email_send_task(invitation.pk) == 0  # a retry finds it already announced
+    assert len(mailoutbox) == first
