@@ -21,6 +21,7 @@ from tests.factories import (
     UserFactory,
     totp_activate,
 )
+from tests.trust.flush import flush_opt_in_arm, flush_opt_in_disarm
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "").lower() in {"1", "true", "yes"}
 
@@ -41,6 +42,18 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _trust_log_flushable(request):
+    # The trust log refuses TRUNCATE; tests/trust/flush.py lets the flush that follows a
+    # transactional test (and only that flush) empty it. Arming happens at teardown, so the
+    # flush must be torn down after us: pytest-django's marker fixture already is.
+    if "transactional_db" in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+    flush_opt_in_disarm()
+    yield
+    flush_opt_in_arm()
 
 
 @dataclass

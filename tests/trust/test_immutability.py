@@ -1,0 +1,53 @@
+"""The database refuses to change or remove trust log entries, whoever asks."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from trust.models import Entry
+
+pytestmark = pytest.mark.django_db
+
+
+def _log_rows() -> list[tuple[int, str, str]]:
+    return list(Entry.objects.order_by("sequence").values_list("sequence", "body", "entry_hash"))
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE trust_entry SET body = 'rewritten' WHERE sequence = 2",
+        "UPDATE trust_entry SET payload = '{}'::jsonb",
+        "DELETE FROM trust_entry WHERE sequence = 3",
+        "DELETE FROM trust_entry",
+        "TRUNCATE trust_entry",
+        "TRUNCATE trust_relationship CASCADE",
+    ],
+)
+def test_raw_sql_cannot_change_or_remove_entries(five_entries, statement):
+    before = _log_rows()
+    refused = pytest.raises(IntegrityError, match="trust log entries are never changed or removed")
+    with refused, transaction.atomic(), connection.cursor() as cursor:
+        # The entries were inserted in this test's transaction; their deferred foreign-key
+        # checks would otherwise stop TRUNCATE before it reaches the trigger.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(statement)
+    assert _log_rows() == before
+
+
+def test_the_orm_cannot_update_or_delete_entries(five_entries):
+    before = _log_rows()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Entry.objects.filter(sequence=1).update(body="rewritten")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Entry.objects.filter(sequence=1).delete()
+    assert _log_rows() == before
+
+
+def test_saving_an_existing_entry_is_refused_before_the_database(five_entries):
+    entry = five_entries[0]
+    entry.body = "rewritten"
+    with pytest.raises(ValueError, match="add a correction instead"):
+        entry.save()
+    assert Entry.objects.get(pk=entry.pk).body == "First meeting booked."
