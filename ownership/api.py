@@ -15,7 +15,6 @@ from rest_framework.views import APIView
 
 from ownership import registry
 from ownership.forms import HomeFilterForm
-from ownership.models import Entity
 from providers.models import Home
 
 
@@ -148,7 +147,7 @@ class OwnerDetailApi(PublicApiView):
         summary="One owner: homes controlled, shares of England and regions, and its controllers",
     )
     def get(self, request: Request, pk: int) -> Response:
-        entity = get_object_or_404(Entity, pk=pk)
+        entity = get_object_or_404(registry.owners(), pk=pk)
         resolutions = registry.resolutions_on(registry.today())
         summary = registry.owner_summary(entity, resolutions)
         controllers = registry.ownership_selectors.ultimate_owner_of_entity(entity, registry.today())

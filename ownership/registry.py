@@ -74,6 +74,22 @@ def today() -> datetime.date:
     return timezone.localdate()
 
 
+def owners() -> QuerySet[Entity]:
+    """Every entity of the ownership graph (public data)."""
+    return Entity.objects.all()
+
+
+def providers_with_spellings() -> QuerySet[ProviderOrganisation]:
+    return ProviderOrganisation.objects.prefetch_related("names")
+
+
+def entity_of_provider(provider_organisation: ProviderOrganisation | None) -> Entity | None:
+    """The ownership-graph entity of a registered provider, if the graph has one."""
+    if provider_organisation is None:
+        return None
+    return Entity.objects.filter(provider_organisation=provider_organisation).first()
+
+
 def home_resolution(home: Home) -> Resolution:
     """Who owns a home now, or, for a closed home, on its last day open (interests that ended
     on the closing day are no longer current on it)."""

@@ -9,8 +9,7 @@ from django.shortcuts import get_object_or_404, render
 
 from ownership import registry
 from ownership.forms import HomeFilterForm
-from ownership.models import Entity, OwnerType
-from providers.models import ProviderOrganisation
+from ownership.models import OwnerType
 
 PAGE_SIZE = 50
 
@@ -41,7 +40,7 @@ def homes(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest, urn: str) -> HttpResponse:
     home = get_object_or_404(registry.all_homes(), urn=urn)
     resolution = registry.home_resolution(home)
-    start = Entity.objects.filter(provider_organisation=home.provider_organisation).first()
+    start = registry.entity_of_provider(home.provider_organisation)
     diagram, height = registry.chain_diagram(start, resolution)
     context = {
         "home": home,
@@ -56,7 +55,7 @@ def home(request: HttpRequest, urn: str) -> HttpResponse:
 
 @login_not_required
 def owner(request: HttpRequest, pk: int) -> HttpResponse:
-    entity = get_object_or_404(Entity, pk=pk)
+    entity = get_object_or_404(registry.owners(), pk=pk)
     resolutions = registry.resolutions_on(registry.today())
     summary = registry.owner_summary(entity, resolutions)
     own_resolution = registry.ownership_selectors.ultimate_owner_of_entity(entity, registry.today())
@@ -85,8 +84,8 @@ def owner(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_not_required
 def provider(request: HttpRequest, pk: int) -> HttpResponse:
-    provider_organisation = get_object_or_404(ProviderOrganisation.objects.prefetch_related("names"), pk=pk)
-    entity = Entity.objects.filter(provider_organisation=provider_organisation).first()
+    provider_organisation = get_object_or_404(registry.providers_with_spellings(), pk=pk)
+    entity = registry.entity_of_provider(provider_organisation)
     resolution = registry.ownership_selectors.ultimate_owner_of_entity(entity, registry.today()) if entity else None
     diagram, height = registry.chain_diagram(entity, resolution) if resolution else ([], 0)
     context = {
