@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
 from accounts.models import Organisation, OrganisationKind, User
@@ -79,6 +80,7 @@ class EntryType(models.TextChoices):
     REVIEW = "review", "Review"
     LEARNING_REFLECTION = "learning_reflection", "Learning reflection"
     APPRECIATION = "appreciation", "Appreciation"
+    ACTION_UPDATE = "action_update", "Action update"
     SYSTEM = "system", "Recorded by the service"
 
 
@@ -120,6 +122,17 @@ class Entry(models.Model):
                 name="entry_author_fits_type",
             ),
             models.CheckConstraint(condition=~Q(corrects=F("pk")), name="entry_does_not_correct_itself"),
+            # A journey event (an offer, a decline...) is recorded once however often its task runs.
+            models.UniqueConstraint(
+                "relationship",
+                KeyTextTransform("event_key", "payload"),
+                condition=Q(entry_type=EntryType.SYSTEM, payload__has_key="event_key"),
+                name="entry_system_event_once",
+            ),
+        ]
+        indexes = [
+            # A relationship's timeline filtered by type.
+            models.Index(fields=["relationship", "entry_type", "sequence"], name="entry_timeline_type_idx"),
         ]
 
     def __str__(self) -> str:
@@ -130,3 +143,189 @@ class Entry(models.Model):
         if not self._state.adding:
             raise ValueError("Trust log entries are never changed: add a correction instead.")
         super().save(*args, **kwargs)
+
+
+class CommitmentStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    KEPT = "kept", "Kept"
+    MISSED = "missed", "Missed"
+
+
+class Commitment(models.Model):
+    """Where a commitment entry stands: its current due date and whether it was kept.
+
+    The log holds what happened (the commitment, its updates, the service's "missed" entries);
+    this row is an index of it that the nightly task and the indicators read. Services keep it
+    in step in the same transaction as the entry that changes it.
+    """
+
+    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="commitment")
+    relationship = models.ForeignKey(Relationship, on_delete=models.PROTECT, related_name="commitments")
+    owner_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    what = models.CharField(max_length=500)
+    due_date = models.DateField()
+    status = models.CharField(max_length=10, choices=CommitmentStatus.choices, default=CommitmentStatus.OPEN)
+    # The due date the last reminder and the last "missed" entry were for, so the nightly task
+    # sends each once and a renegotiated date earns a reminder of its own.
+    reminded_for = models.DateField(null=True, blank=True)
+    missed_recorded_for = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=CommitmentStatus.values), name="commitment_status_valid"),
+        ]
+        indexes = [
+            # The nightly task: open commitments by due date.
+            models.Index(fields=["status", "due_date"], name="commitment_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.what} (due {self.due_date:%d %B %Y})"
+
+
+class RelationshipState(models.TextChoices):
+    """The field's own words for where a relationship is, offered (never imposed) to both sides."""
+
+    RESENTMENT = "resentment", "Resentment"
+    RECRIMINATION = "recrimination", "Recrimination"
+    RAPPROCHEMENT = "rapprochement", "Rapprochement"
+    RECONCILIATION = "reconciliation", "Reconciliation"
+    RECONCEIVING = "reconceiving", "Reconceiving"
+    RELATIONAL = "relational", "Relational"
+
+
+class RestorativeStage(models.TextChoices):
+    CONCERN_RAISED = "concern_raised", "Concern raised"
+    REPLY = "reply", "Reply"
+    CONVERSATION_HELD = "conversation_held", "Conversation held"
+    AGREEMENT = "agreement", "Agreement"
+    REVIEW = "review", "Review"
+
+
+class RestorativeCase(models.Model):
+    """Restorative follow-up of one concern. Its stages are entries of the log that name the
+    case (see `trust.selectors.restorative_stages`); this row says it is open and who opened it."""
+
+    relationship = models.ForeignKey(Relationship, on_delete=models.PROTECT, related_name="restorative_cases")
+    concern = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="restorative_case")
+    opened_by_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    opened_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closing_entry = models.OneToOneField(
+        Entry, on_delete=models.PROTECT, null=True, blank=True, related_name="closed_case"
+    )
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True, closing_entry__isnull=True)
+                | Q(closed_at__isnull=False, closing_entry__isnull=False),
+                name="restorative_case_closed_by_an_entry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Restorative case on concern {self.concern.sequence} in {self.relationship}"
+
+
+class PulseCheckIn(models.Model):
+    """One side's quarterly answers about the relationship, 1 (not at all) to 5 (fully)."""
+
+    QUESTIONS = {
+        "commitments_honoured": "Commitments are honoured",
+        "heard": "We are heard",
+        "information_timely": "Information comes in good time",
+        "learn_together": "We learn together",
+    }
+
+    relationship = models.ForeignKey(Relationship, on_delete=models.PROTECT, related_name="pulse_check_ins")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    quarter_start = models.DateField(help_text="The first day of the quarter answered for.")
+    commitments_honoured = models.PositiveSmallIntegerField()
+    heard = models.PositiveSmallIntegerField()
+    information_timely = models.PositiveSmallIntegerField()
+    learn_together = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True)
+    submitted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["quarter_start", "organisation"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["relationship", "organisation", "quarter_start"], name="pulse_once_per_side_per_quarter"
+            ),
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{field}__gte": 1, f"{field}__lte": 5}), name=f"pulse_{field}_1_to_5"
+                )
+                for field in ("commitments_honoured", "heard", "information_timely", "learn_together")
+            ],
+            models.CheckConstraint(
+                condition=Q(quarter_start__day=1, quarter_start__month__in=[1, 4, 7, 10]),
+                name="pulse_quarter_start_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Pulse of {self.organisation} for the quarter from {self.quarter_start}"
+
+    @property
+    def average(self) -> float:
+        scores = [getattr(self, field) for field in self.QUESTIONS]
+        return sum(scores) / len(scores)
+
+
+class RelationshipIndicators(models.Model):
+    """The relationship's indicators as last recomputed (nightly, and after each entry).
+
+    They describe one relationship; nothing ranks organisations. Definitions are in
+    `trust.indicators.DEFINITIONS` and shown beside each figure.
+    """
+
+    relationship = models.OneToOneField(Relationship, on_delete=models.CASCADE, related_name="indicators")
+    computed_at = models.DateTimeField()
+    commitments_kept = models.PositiveIntegerField(default=0)
+    commitments_missed = models.PositiveIntegerField(default=0)
+    commitments_open = models.PositiveIntegerField(default=0)
+    provider_response_hours_median = models.FloatField(null=True, blank=True)
+    provider_responses = models.PositiveIntegerField(default=0)
+    commissioner_response_hours_median = models.FloatField(null=True, blank=True)
+    commissioner_responses = models.PositiveIntegerField(default=0)
+    open_concerns = models.PositiveIntegerField(default=0)
+    oldest_open_concern_days = models.PositiveIntegerField(null=True, blank=True)
+    days_since_dialogue = models.PositiveIntegerField(null=True, blank=True)
+    placements_made = models.PositiveIntegerField(default=0)
+    unplanned_endings = models.PositiveIntegerField(default=0)
+    # [{"quarter_start": "2026-07-01", "organisation": id, "average": 3.75}, ...] oldest first.
+    pulse_trend = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name_plural = "relationship indicators"
+
+    def __str__(self) -> str:
+        return f"Indicators of {self.relationship}"
+
+    @property
+    def commitments_kept_share(self) -> float | None:
+        decided = self.commitments_kept + self.commitments_missed
+        return self.commitments_kept / decided if decided else None
+
+
+class AdministratorAccess(models.Model):
+    """A staff administrator's reading of a relationship's log: who, when and why. Each one is
+    also written into the log itself, so both organisations see that it happened."""
+
+    relationship = models.ForeignKey(Relationship, on_delete=models.PROTECT, related_name="administrator_accesses")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    accessed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-accessed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} read {self.relationship} at {self.accessed_at:%Y-%m-%d %H:%M}"

@@ -7,14 +7,25 @@ nothing here: their access will go through an audited route of its own.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import Organisation
 from accounts.selectors import AnyUser
 from trust.hashing import entry_hash_compute
-from trust.models import GENESIS_HASH, Entry, Relationship
+from trust.models import (
+    GENESIS_HASH,
+    Commitment,
+    Entry,
+    EntryType,
+    PulseCheckIn,
+    Relationship,
+    RestorativeCase,
+    RestorativeStage,
+)
 
 
 def organisations_acting_for(user: AnyUser) -> QuerySet[Organisation]:
@@ -69,3 +80,86 @@ def _entry_problem(entry: Entry, expected_sequence: int, previous_hash: str) -> 
     if entry.entry_hash != entry_hash_compute(entry):
         return f"entry {entry.sequence} was changed after it was written (its hash differs)"
     return ""
+
+
+def sides_acting_for(user: AnyUser, relationship: Relationship) -> list[Organisation]:
+    """The side (rarely both, never more) of the relationship the user writes for."""
+    return list(organisations_acting_for(user).filter(pk__in=relationship.sides()).order_by("kind", "name"))
+
+
+def timeline(relationship: Relationship, *, entry_type: str | None = None) -> QuerySet[Entry]:
+    """The relationship's entries newest first, optionally of one type, ready to render."""
+    entries = Entry.objects.filter(relationship=relationship)
+    if entry_type:
+        entries = entries.filter(entry_type=entry_type)
+    return entries.select_related("author_organisation", "author_user", "corrects", "replies_to").order_by("-sequence")
+
+
+def answers_to(relationship: Relationship) -> dict[int, list[Entry]]:
+    """Every entry that answers or corrects another, by the id of the entry it answers, oldest
+    first: the right of reply and corrections shown beside what they answer."""
+    answers: dict[int, list[Entry]] = {}
+    linked = (
+        Entry.objects.filter(relationship=relationship)
+        .filter(Q(replies_to__isnull=False) | Q(corrects__isnull=False))
+        .select_related("author_organisation", "author_user")
+        .order_by("sequence")
+    )
+    for entry in linked:
+        target = entry.replies_to_id or entry.corrects_id
+        if target is not None:
+            answers.setdefault(target, []).append(entry)
+    return answers
+
+
+@dataclass(frozen=True)
+class StageReached:
+    stage: RestorativeStage
+    entry: Entry | None
+    on: datetime.date | None
+
+
+def restorative_stages(case: RestorativeCase) -> list[StageReached]:
+    """Where the case stands: each stage with the first entry that reached it and its date."""
+    concern = case.concern
+    stage_entries = Entry.objects.filter(relationship=case.relationship, payload__restorative_case=case.pk)
+    reply = (
+        Entry.objects.filter(replies_to=concern, entry_type=EntryType.REPLY)
+        .exclude(author_organisation=concern.author_organisation)
+        .order_by("sequence")
+        .first()
+    )
+    by_type = {
+        entry_type: stage_entries.filter(entry_type=entry_type).order_by("sequence").first()
+        for entry_type in (EntryType.RESTORATIVE_CONVERSATION, EntryType.AGREEMENT, EntryType.REVIEW)
+    }
+    conversation = by_type[EntryType.RESTORATIVE_CONVERSATION]
+    reached = [
+        (RestorativeStage.CONCERN_RAISED, concern),
+        (RestorativeStage.REPLY, reply),
+        (RestorativeStage.CONVERSATION_HELD, conversation),
+        (RestorativeStage.AGREEMENT, by_type[EntryType.AGREEMENT]),
+        (RestorativeStage.REVIEW, by_type[EntryType.REVIEW]),
+    ]
+    return [StageReached(stage, entry, _stage_date(stage, entry)) for stage, entry in reached]
+
+
+def _stage_date(stage: RestorativeStage, entry: Entry | None) -> datetime.date | None:
+    if entry is None:
+        return None
+    held_on = entry.payload.get("held_on") if stage == RestorativeStage.CONVERSATION_HELD else None
+    return datetime.date.fromisoformat(held_on) if held_on else timezone.localdate(entry.created_at)
+
+
+def restorative_cases_of(relationship: Relationship) -> QuerySet[RestorativeCase]:
+    return RestorativeCase.objects.filter(relationship=relationship).select_related(
+        "concern", "opened_by_organisation", "closing_entry"
+    )
+
+
+def commitments_of(relationship: Relationship) -> QuerySet[Commitment]:
+    return Commitment.objects.filter(relationship=relationship).select_related("entry", "owner_organisation")
+
+
+def pulse_check_ins_of(relationship: Relationship) -> QuerySet[PulseCheckIn]:
+    return PulseCheckIn.objects.filter(relationship=relationship).select_related("organisation")

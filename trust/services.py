@@ -18,14 +18,31 @@ from django.utils import timezone
 
 from accounts.models import Organisation, OrganisationKind, User
 from trust.hashing import entry_hash_compute
-from trust.models import GENESIS_HASH, Entry, EntryType, Relationship, RelationshipOrigin
+from trust.models import (
+    GENESIS_HASH,
+    AdministratorAccess,
+    Commitment,
+    CommitmentStatus,
+    Entry,
+    EntryType,
+    PulseCheckIn,
+    Relationship,
+    RelationshipOrigin,
+    RelationshipState,
+    RestorativeCase,
+)
 from trust.selectors import organisations_acting_for
 
 COUNTERPART_KINDS = {OrganisationKind.PROVIDER, OrganisationKind.FEDERATION}
 COMMITMENT_OUTCOMES = {"kept", "missed", "renegotiated"}
 QUALITY_PERSPECTIVES = {"traditional", "scientific", "managerial", "consumerist", "democratic"}
+ACTION_STATUSES = {"in_progress", "done"}
+CASE_STAGE_TYPES = {EntryType.RESTORATIVE_CONVERSATION, EntryType.AGREEMENT, EntryType.REVIEW}
 SYSTEM_EVENTS = {
     "relationship_opened",
+    "restorative_case_opened",
+    "administrator_access",
+    "commitment_reminder",
     "invitation_sent",
     "offer_made",
     "declined",
@@ -68,13 +85,42 @@ def trust_entry_add(
     payload: dict[str, Any] | None = None,
     corrects: Entry | None = None,
     replies_to: Entry | None = None,
+    now: datetime.datetime | None = None,
 ) -> Entry:
-    """Append one entry to the relationship's log, chained to the entry before it."""
+    """Append one entry to the relationship's log, chained to the entry before it, and keep
+    the commitment and restorative-case indexes in step with it."""
     payload = _json_roundtrip(payload or {})
     _validate(relationship, entry_type, author_organisation, author_user, body, payload, corrects, replies_to)
     # The lock makes "read the last entry, then write the next" one step per relationship.
     Relationship.objects.select_for_update().get(pk=relationship.pk)
-    last = Entry.objects.filter(relationship=relationship).order_by("-sequence").only("sequence", "entry_hash").first()
+    entry = _append(
+        relationship, entry_type, author_organisation, author_user, body, payload, corrects, replies_to, now
+    )
+    _index_entry(entry)
+    return entry
+
+
+def _append(
+    relationship: Relationship,
+    entry_type: str,
+    author_organisation: Organisation | None,
+    author_user: User | None,
+    body: str,
+    payload: dict[str, Any],
+    corrects: Entry | None,
+    replies_to: Entry | None,
+    now: datetime.datetime | None,
+) -> Entry:
+    last = (
+        Entry.objects.filter(relationship=relationship)
+        .order_by("-sequence")
+        .only("sequence", "entry_hash", "created_at")
+        .first()
+    )
+    created_at = now or timezone.now()
+    if last is not None and created_at < last.created_at:
+        # A log reads in time order; a back-dated entry (the demo's history) may not jump the queue.
+        created_at = last.created_at
     entry = Entry(
         relationship=relationship,
         sequence=last.sequence + 1 if last else 1,
@@ -85,12 +131,72 @@ def trust_entry_add(
         payload=payload,
         corrects=corrects,
         replies_to=replies_to,
-        created_at=timezone.now(),
+        created_at=created_at,
         previous_hash=last.entry_hash if last else GENESIS_HASH,
     )
     entry.entry_hash = entry_hash_compute(entry)
     entry.save(force_insert=True)
     return entry
+
+
+def _index_entry(entry: Entry) -> None:
+    if entry.entry_type == EntryType.COMMITMENT:
+        Commitment.objects.create(
+            entry=entry,
+            relationship=entry.relationship,
+            owner_organisation_id=entry.payload["owner_organisation"],
+            what=entry.payload["what"][:500],
+            due_date=datetime.date.fromisoformat(entry.payload["due_date"]),
+        )
+    elif entry.entry_type == EntryType.COMMITMENT_UPDATE and entry.replies_to is not None:
+        _commitment_apply_update(entry.replies_to, entry.payload)
+    elif entry.entry_type == EntryType.REVIEW and entry.payload.get("closes_case"):
+        RestorativeCase.objects.filter(pk=entry.payload["restorative_case"]).update(
+            closed_at=entry.created_at, closing_entry=entry
+        )
+
+
+def _commitment_apply_update(commitment_entry: Entry, payload: dict[str, Any]) -> None:
+    commitment = Commitment.objects.select_for_update().get(entry=commitment_entry)
+    outcome = payload["outcome"]
+    if outcome == "renegotiated":
+        commitment.due_date = datetime.date.fromisoformat(payload["due_date"])
+        commitment.status = CommitmentStatus.OPEN
+    else:
+        commitment.status = CommitmentStatus.KEPT if outcome == "kept" else CommitmentStatus.MISSED
+    commitment.save(update_fields=["due_date", "status"])
+
+
+@transaction.atomic
+def system_entry_record(
+    *,
+    relationship: Relationship,
+    event: str,
+    body: str,
+    event_key: str | None = None,
+    author_organisation: Organisation | None = None,
+    payload: dict[str, Any] | None = None,
+    replies_to: Entry | None = None,
+    now: datetime.datetime | None = None,
+) -> Entry | None:
+    """Write an entry of the service's own. With an `event_key` (such as "offer_made:12") it is
+    written once however often it is asked for: None when it is already in the log."""
+    details = {**(payload or {}), "event": event}
+    if event_key is not None:
+        details["event_key"] = event_key
+        Relationship.objects.select_for_update().get(pk=relationship.pk)
+        if Entry.objects.filter(relationship=relationship, payload__event_key=event_key).exists():
+            return None
+    return trust_entry_add(
+        relationship=relationship,
+        entry_type=EntryType.SYSTEM,
+        author_organisation=author_organisation,
+        author_user=None,
+        body=body,
+        payload=details,
+        replies_to=replies_to,
+        now=now,
+    )
 
 
 def _json_roundtrip(payload: dict[str, Any]) -> dict[str, Any]:
@@ -162,14 +268,25 @@ def _validate_links(
             errors["corrects"] = ["Each side corrects only its own entries; reply to the other side's."]
     if replies_to is not None and replies_to.relationship_id != relationship.pk:
         errors["replies_to"] = ["A reply belongs to the same relationship as what it answers."]
-    if entry_type in {EntryType.REPLY, EntryType.COMMITMENT_UPDATE} and replies_to is None:
+    if entry_type in {EntryType.REPLY, EntryType.COMMITMENT_UPDATE, EntryType.ACTION_UPDATE} and replies_to is None:
         errors["replies_to"] = ["Say which entry this answers."]
-    elif (
-        entry_type == EntryType.COMMITMENT_UPDATE
-        and replies_to is not None
-        and replies_to.entry_type != EntryType.COMMITMENT
-    ):
+    elif replies_to is not None:
+        _validate_answer(errors, entry_type, author_organisation, replies_to)
+
+
+def _validate_answer(
+    errors: _Errors, entry_type: str, author_organisation: Organisation | None, replies_to: Entry
+) -> None:
+    if entry_type == EntryType.COMMITMENT_UPDATE and replies_to.entry_type != EntryType.COMMITMENT:
         errors["replies_to"] = ["A commitment update answers a commitment."]
+    elif entry_type == EntryType.ACTION_UPDATE and not replies_to.payload.get("actions"):
+        errors["replies_to"] = ["An action update answers an agreement or review that lists actions."]
+    elif (
+        entry_type == EntryType.REPLY
+        and author_organisation is not None
+        and replies_to.author_organisation_id == author_organisation.pk
+    ):
+        errors["replies_to"] = ["The right of reply is the other side's: add a note or a correction instead."]
 
 
 # --- Payload shapes, one rule per entry type --------------------------------------------
@@ -219,9 +336,35 @@ def _no_details(errors: _Errors, relationship: Relationship, payload: dict[str, 
     _unknown_keys(errors, payload, set())
 
 
+CASE_KEYS = {"restorative_case", "relationship_state"}
+
+
+def _case_stage(errors: _Errors, relationship: Relationship, payload: dict[str, Any]) -> None:
+    """A stage of a restorative case names an open case of this relationship, and may say, in
+    the field's words, where the relationship is."""
+    if "relationship_state" in payload and payload["relationship_state"] not in RelationshipState.values:
+        errors.setdefault("payload", []).append("Choose one of the words for where the relationship is.")
+    if "restorative_case" not in payload:
+        if payload.get("closes_case"):
+            errors.setdefault("payload", []).append("Say which restorative case the review closes.")
+        return
+    case_id = payload["restorative_case"]
+    if (
+        not isinstance(case_id, int)
+        or not RestorativeCase.objects.filter(pk=case_id, relationship=relationship, closed_at__isnull=True).exists()
+    ):
+        errors.setdefault("payload", []).append("Choose an open restorative case of this relationship.")
+
+
 def _dated_meeting(errors: _Errors, relationship: Relationship, payload: dict[str, Any]) -> None:
     _unknown_keys(errors, payload, {"held_on"})
     _date(errors, payload, "held_on", "the day it was held", required=False)
+
+
+def _restorative_conversation(errors: _Errors, relationship: Relationship, payload: dict[str, Any]) -> None:
+    _unknown_keys(errors, payload, {"held_on", *CASE_KEYS})
+    _date(errors, payload, "held_on", "the day it was held", required=False)
+    _case_stage(errors, relationship, payload)
 
 
 def _commitment(errors: _Errors, relationship: Relationship, payload: dict[str, Any]) -> None:
@@ -241,15 +384,27 @@ def _commitment_update(errors: _Errors, relationship: Relationship, payload: dic
 
 
 def _agreement(errors: _Errors, relationship: Relationship, payload: dict[str, Any]) -> None:
-    _unknown_keys(errors, payload, {"actions"})
+    _unknown_keys(errors, payload, {"actions", *CASE_KEYS})
     _actions(errors, payload, required=True)
+    _case_stage(errors, relationship, payload)
 
 
 def _review(errors: _Errors, relationship: Relationship, payload: dict[str, Any]) -> None:
-    _unknown_keys(errors, payload, {"actions", "quality_perspective"})
+    _unknown_keys(errors, payload, {"actions", "quality_perspective", "closes_case", *CASE_KEYS})
     _actions(errors, payload, required=False)
     if "quality_perspective" in payload and payload["quality_perspective"] not in QUALITY_PERSPECTIVES:
         errors.setdefault("payload", []).append("Choose one of the quality perspectives.")
+    if "closes_case" in payload and not isinstance(payload["closes_case"], bool):
+        errors.setdefault("payload", []).append("Say yes or no to closing the restorative case.")
+    _case_stage(errors, relationship, payload)
+
+
+def _action_update(errors: _Errors, relationship: Relationship, payload: dict[str, Any]) -> None:
+    _unknown_keys(errors, payload, {"action", "status"})
+    if not isinstance(payload.get("action"), int) or payload["action"] < 0:
+        errors.setdefault("payload", []).append("Say which action (its number in the list).")
+    if payload.get("status") not in ACTION_STATUSES:
+        errors.setdefault("payload", []).append("Say whether the action is done or in progress.")
 
 
 def _system(errors: _Errors, relationship: Relationship, payload: dict[str, Any]) -> None:
@@ -260,10 +415,130 @@ def _system(errors: _Errors, relationship: Relationship, payload: dict[str, Any]
 
 PAYLOAD_RULES: dict[str, _PayloadRule] = {
     EntryType.MEETING_RECORD: _dated_meeting,
-    EntryType.RESTORATIVE_CONVERSATION: _dated_meeting,
+    EntryType.RESTORATIVE_CONVERSATION: _restorative_conversation,
+    EntryType.ACTION_UPDATE: _action_update,
     EntryType.COMMITMENT: _commitment,
     EntryType.COMMITMENT_UPDATE: _commitment_update,
     EntryType.AGREEMENT: _agreement,
     EntryType.REVIEW: _review,
     EntryType.SYSTEM: _system,
 }
+
+
+# --- Opening relationships and restorative cases, pulse check-ins, audited access ---------
+
+
+@transaction.atomic
+def relationship_open(*, opened_by: User, organisation: Organisation, other_organisation: Organisation) -> Relationship:
+    """Either side opens the relationship with the other (or finds the one already open)."""
+    if not organisations_acting_for(opened_by).filter(pk=organisation.pk).exists():
+        raise ValidationError({"organisation": [f"{opened_by} does not act for {organisation}."]})
+    la_side = organisation.kind == OrganisationKind.LOCAL_AUTHORITY
+    local_authority_organisation, counterpart = (
+        (organisation, other_organisation) if la_side else (other_organisation, organisation)
+    )
+    relationship = relationship_get_or_create(
+        local_authority_organisation=local_authority_organisation,
+        counterpart=counterpart,
+        created_via=RelationshipOrigin.LOCAL_AUTHORITY if la_side else RelationshipOrigin.COUNTERPART,
+    )
+    system_entry_record(
+        relationship=relationship,
+        event="relationship_opened",
+        event_key="relationship_opened",
+        author_organisation=organisation,
+        body=f"{organisation} opened this relationship's log.",
+    )
+    return relationship
+
+
+@transaction.atomic
+def restorative_case_open(*, concern: Entry, opened_by: User, organisation: Organisation) -> RestorativeCase:
+    """Open restorative follow-up of a concern; either side may, once per concern."""
+    errors: _Errors = {}
+    if concern.entry_type != EntryType.CONCERN:
+        errors["concern"] = ["A restorative case follows up a concern."]
+    elif RestorativeCase.objects.filter(concern=concern).exists():
+        errors["concern"] = ["This concern already has a restorative case."]
+    if organisation.pk not in concern.relationship.sides() or not (
+        organisations_acting_for(opened_by).filter(pk=organisation.pk).exists()
+    ):
+        errors["organisation"] = ["Only the two organisations of the relationship open a restorative case."]
+    if errors:
+        raise ValidationError(errors)
+    case = RestorativeCase.objects.create(
+        relationship=concern.relationship, concern=concern, opened_by_organisation=organisation, opened_by=opened_by
+    )
+    system_entry_record(
+        relationship=concern.relationship,
+        event="restorative_case_opened",
+        event_key=f"restorative_case_opened:{case.pk}",
+        author_organisation=organisation,
+        body=f"{organisation} opened a restorative case on concern {concern.sequence}.",
+        payload={"restorative_case": case.pk},
+        replies_to=concern,
+    )
+    return case
+
+
+def quarter_start(day: datetime.date) -> datetime.date:
+    return datetime.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+@transaction.atomic
+def pulse_check_in_submit(
+    *,
+    relationship: Relationship,
+    organisation: Organisation,
+    submitted_by: User,
+    scores: dict[str, int],
+    comment: str = "",
+    today: datetime.date | None = None,
+) -> PulseCheckIn:
+    """One side's answers for the current quarter; each side answers once a quarter."""
+    quarter = quarter_start(today or timezone.localdate())
+    errors: _Errors = {}
+    if organisation.pk not in relationship.sides() or not (
+        organisations_acting_for(submitted_by).filter(pk=organisation.pk).exists()
+    ):
+        errors["organisation"] = ["Only the two organisations of the relationship answer its pulse check-in."]
+    for question in PulseCheckIn.QUESTIONS:
+        value = scores.get(question)
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
+            errors[question] = ["Answer from 1 (not at all) to 5 (fully)."]
+    if set(scores) - set(PulseCheckIn.QUESTIONS):
+        errors["scores"] = [f"Unknown questions: {', '.join(sorted(set(scores) - set(PulseCheckIn.QUESTIONS)))}."]
+    if (
+        not errors
+        and PulseCheckIn.objects.filter(
+            relationship=relationship, organisation=organisation, quarter_start=quarter
+        ).exists()
+    ):
+        errors["quarter_start"] = [f"{organisation} has already answered for the quarter from {quarter:%d %B %Y}."]
+    if errors:
+        raise ValidationError(errors)
+    return PulseCheckIn.objects.create(
+        relationship=relationship,
+        organisation=organisation,
+        quarter_start=quarter,
+        comment=comment.strip(),
+        submitted_by=submitted_by,
+        **{question: scores[question] for question in PulseCheckIn.QUESTIONS},
+    )
+
+
+@transaction.atomic
+def administrator_access_record(*, relationship: Relationship, user: User, reason: str) -> AdministratorAccess:
+    """A staff administrator reads a relationship's log: recorded, and told to both sides."""
+    if not user.is_staff:
+        raise ValidationError({"user": ["Only staff administrators read a log by audited access."]})
+    if len(reason.strip()) < 10:
+        raise ValidationError({"reason": ["Say why you need to read this log (at least 10 characters)."]})
+    access = AdministratorAccess.objects.create(relationship=relationship, user=user, reason=reason.strip())
+    system_entry_record(
+        relationship=relationship,
+        event="administrator_access",
+        event_key=f"administrator_access:{access.pk}",
+        body=f"A service administrator ({user.email}) read this log. Reason given: {reason.strip()}",
+    )
+    return access

@@ -21,7 +21,7 @@ def _log_rows() -> list[tuple[int, str, str]]:
         "UPDATE trust_entry SET payload = '{}'::jsonb",
         "DELETE FROM trust_entry WHERE sequence = 3",
         "DELETE FROM trust_entry",
-        "TRUNCATE trust_entry",
+        "TRUNCATE trust_entry CASCADE",
         "TRUNCATE trust_relationship CASCADE",
     ],
 )
