@@ -13,6 +13,7 @@ from commissioning import api as commissioning_api
 from config.health import healthz
 from geography import api as geography_api
 from ownership import api as ownership_api
+from trust import api as trust_api
 
 # Signing in goes through allauth (and so through MFA); the admin has no login form of its own.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
@@ -37,6 +38,7 @@ api_v1 = [
     ),
     path("invitations/", commissioning_api.InvitationListApi.as_view(), name="invitations"),
     path("invitations/<int:pk>/", commissioning_api.InvitationDetailApi.as_view(), name="invitation"),
+    *trust_api.api_urlpatterns,
 ]
 
 urlpatterns = [
@@ -54,6 +56,7 @@ urlpatterns = [
     path("", include("commissioning.urls")),
     path("your-homes/", include("providers.urls")),
     path("frameworks/", include("commissioning.framework_urls")),
+    path("relationships/", include("trust.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),

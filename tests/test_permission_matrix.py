@@ -31,6 +31,9 @@ from tests.commissioning.samples import commissioning_samples
 from tests.conftest import Cast
 from tests.factories import HomeFactory
 from tests.ownership.snapshot_factories import NORTH_EAST, market_over_time
+from tests.trust.matrix_api import API_MATRIX, api_samples
+from tests.trust.matrix_pages import PAGE_MATRIX, page_samples
+from tests.trust.samples import trust_sample_objects
 
 PRINCIPALS = ("anonymous", "commissioner_a", "commissioner_b", "provider_p", "provider_q", "organiser", "admin")
 
@@ -152,6 +155,9 @@ MATRIX: dict[str, dict[str, str]] = {
     "commissioning:offer_create": INVITATION_TO_P_TO_ACT,
     "commissioning:invitation_decline": INVITATION_TO_P_TO_ACT,  # answered already: shows the referral
     "accounts:notifications": SIGNED_IN,
+    # The trust log (tests/trust/matrix_pages.py, tests/trust/matrix_api.py)
+    **PAGE_MATRIX,
+    **API_MATRIX,
     # API
     "api:me": API_SIGNED_IN,
     "api:organisations": API_SIGNED_IN,
@@ -308,7 +314,10 @@ def samples(cast: Cast) -> dict[str, dict[str, str]]:
     framework.approved_providers.set([cast.provider_organisation_p.provider_organisation])
     entity = provider_entity_ensure(provider_organisation=home.provider_organisation, sector=home.sector)
     market_over_time()
+    trust_objects = trust_sample_objects(cast)
     return {
+        **page_samples(trust_objects),
+        **api_samples(trust_objects),
         "registry:dashboards_csv": {"chart": "hhi"},
         "registry:dashboards_areas_csv": {"chart": "map"},
         "registry:dashboards_area": {"code": NORTH_EAST},
