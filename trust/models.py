@@ -280,7 +280,7 @@ class PulseCheckIn(models.Model):
 
 
 class RelationshipIndicators(models.Model):
-    """The relationship's indicators as last recomputed (nightly, and after each entry).
+    """The relationship's indicators as last recomputed (nightly by Celery beat, and on demand).
 
     They describe one relationship; nothing ranks organisations. Definitions are in
     `trust.indicators.DEFINITIONS` and shown beside each figure.

@@ -139,7 +139,8 @@ def restorative_stages(case: RestorativeCase) -> list[StageReached]:
         (RestorativeStage.REPLY, reply),
         (RestorativeStage.CONVERSATION_HELD, conversation),
         (RestorativeStage.AGREEMENT, by_type[EntryType.AGREEMENT]),
-        (RestorativeStage.REVIEW, by_type[EntryType.REVIEW]),
+        # A closed case's review is the one that closed it; an interim review counts until then.
+        (RestorativeStage.REVIEW, case.closing_entry or by_type[EntryType.REVIEW]),
     ]
     return [StageReached(stage, entry, _stage_date(stage, entry)) for stage, entry in reached]
 

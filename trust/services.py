@@ -90,9 +90,12 @@ def trust_entry_add(
     """Append one entry to the relationship's log, chained to the entry before it, and keep
     the commitment and restorative-case indexes in step with it."""
     payload = _json_roundtrip(payload or {})
-    _validate(relationship, entry_type, author_organisation, author_user, body, payload, corrects, replies_to)
-    # The lock makes "read the last entry, then write the next" one step per relationship.
+    if now is not None and timezone.is_naive(now):
+        raise ValidationError({"now": ["Give the moment with its time zone."]})
+    # The lock makes "check, read the last entry, then write the next" one step per
+    # relationship: what validation sees (an open case, an open commitment) still holds at the write.
     Relationship.objects.select_for_update().get(pk=relationship.pk)
+    _validate(relationship, entry_type, author_organisation, author_user, body, payload, corrects, replies_to)
     entry = _append(
         relationship, entry_type, author_organisation, author_user, body, payload, corrects, replies_to, now
     )
@@ -151,13 +154,15 @@ def _index_entry(entry: Entry) -> None:
     elif entry.entry_type == EntryType.COMMITMENT_UPDATE and entry.replies_to is not None:
         _commitment_apply_update(entry.replies_to, entry.payload)
     elif entry.entry_type == EntryType.REVIEW and entry.payload.get("closes_case"):
-        RestorativeCase.objects.filter(pk=entry.payload["restorative_case"]).update(
+        RestorativeCase.objects.filter(pk=entry.payload["restorative_case"], closed_at__isnull=True).update(
             closed_at=entry.created_at, closing_entry=entry
         )
 
 
 def _commitment_apply_update(commitment_entry: Entry, payload: dict[str, Any]) -> None:
-    commitment = Commitment.objects.select_for_update().get(entry=commitment_entry)
+    commitment = Commitment.objects.select_for_update().filter(entry=commitment_entry).first()
+    if commitment is None:  # a commitment from before the index existed: nothing to keep in step
+        return
     outcome = payload["outcome"]
     if outcome == "renegotiated":
         commitment.due_date = datetime.date.fromisoformat(payload["due_date"])
@@ -181,6 +186,8 @@ def system_entry_record(
 ) -> Entry | None:
     """Write an entry of the service's own. With an `event_key` (such as "offer_made:12") it is
     written once however often it is asked for: None when it is already in the log."""
+    if payload and "event_key" in payload:
+        raise ValidationError({"payload": ["Pass the event key as event_key, not inside the details."]})
     details = {**(payload or {}), "event": event}
     if event_key is not None:
         details["event_key"] = event_key
@@ -228,7 +235,7 @@ def _validate(
     if not body.strip():
         errors["body"] = ["Write what the entry says."]
     _validate_author(errors, relationship, entry_type, author_organisation, author_user)
-    _validate_links(errors, relationship, entry_type, author_organisation, corrects, replies_to)
+    _validate_links(errors, relationship, entry_type, author_organisation, corrects, replies_to, payload)
     PAYLOAD_RULES.get(entry_type, _no_details)(errors, relationship, payload)
     if errors:
         raise ValidationError(errors)
@@ -260,27 +267,37 @@ def _validate_links(
     author_organisation: Organisation | None,
     corrects: Entry | None,
     replies_to: Entry | None,
+    payload: dict[str, Any],
 ) -> None:
     if corrects is not None:
-        if corrects.relationship_id != relationship.pk:
+        if entry_type == EntryType.COMMITMENT:
+            errors["corrects"] = ["Change a commitment with a commitment update (renegotiated), not a correction."]
+        elif corrects.relationship_id != relationship.pk:
             errors["corrects"] = ["A correction belongs to the same relationship as what it corrects."]
         elif corrects.author_organisation_id != (author_organisation.pk if author_organisation else None):
             errors["corrects"] = ["Each side corrects only its own entries; reply to the other side's."]
     if replies_to is not None and replies_to.relationship_id != relationship.pk:
         errors["replies_to"] = ["A reply belongs to the same relationship as what it answers."]
-    if entry_type in {EntryType.REPLY, EntryType.COMMITMENT_UPDATE, EntryType.ACTION_UPDATE} and replies_to is None:
+    elif entry_type in {EntryType.REPLY, EntryType.COMMITMENT_UPDATE, EntryType.ACTION_UPDATE} and replies_to is None:
         errors["replies_to"] = ["Say which entry this answers."]
     elif replies_to is not None:
-        _validate_answer(errors, entry_type, author_organisation, replies_to)
+        _validate_answer(errors, entry_type, author_organisation, replies_to, payload)
 
 
 def _validate_answer(
-    errors: _Errors, entry_type: str, author_organisation: Organisation | None, replies_to: Entry
+    errors: _Errors,
+    entry_type: str,
+    author_organisation: Organisation | None,
+    replies_to: Entry,
+    payload: dict[str, Any],
 ) -> None:
     if entry_type == EntryType.COMMITMENT_UPDATE and replies_to.entry_type != EntryType.COMMITMENT:
         errors["replies_to"] = ["A commitment update answers a commitment."]
     elif entry_type == EntryType.ACTION_UPDATE and not replies_to.payload.get("actions"):
         errors["replies_to"] = ["An action update answers an agreement or review that lists actions."]
+    elif entry_type == EntryType.ACTION_UPDATE and _whole_number(payload.get("action")):
+        if payload["action"] >= len(replies_to.payload["actions"]):
+            errors["payload"] = [f"Entry {replies_to.sequence} lists {len(replies_to.payload['actions'])} actions."]
     elif (
         entry_type == EntryType.REPLY
         and author_organisation is not None
@@ -292,6 +309,11 @@ def _validate_answer(
 # --- Payload shapes, one rule per entry type --------------------------------------------
 
 _PayloadRule = Callable[[_Errors, Relationship, dict[str, Any]], None]
+
+
+def _whole_number(value: Any) -> bool:
+    # JSON true is a Python int; "action": true must not mean action 1.
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _unknown_keys(errors: _Errors, payload: dict[str, Any], allowed: set[str]) -> None:
@@ -350,7 +372,7 @@ def _case_stage(errors: _Errors, relationship: Relationship, payload: dict[str, 
         return
     case_id = payload["restorative_case"]
     if (
-        not isinstance(case_id, int)
+        not _whole_number(case_id)
         or not RestorativeCase.objects.filter(pk=case_id, relationship=relationship, closed_at__isnull=True).exists()
     ):
         errors.setdefault("payload", []).append("Choose an open restorative case of this relationship.")
@@ -372,7 +394,8 @@ def _commitment(errors: _Errors, relationship: Relationship, payload: dict[str, 
     _text(errors, payload, "what", "what is promised")
     _text(errors, payload, "by_whom", "who will do it")
     _date(errors, payload, "due_date", "the due date")
-    if payload.get("owner_organisation") not in relationship.sides():
+    owner = payload.get("owner_organisation")
+    if not _whole_number(owner) or owner not in relationship.sides():
         errors.setdefault("payload", []).append("The owner is one of the two organisations.")
 
 
@@ -380,7 +403,10 @@ def _commitment_update(errors: _Errors, relationship: Relationship, payload: dic
     _unknown_keys(errors, payload, {"outcome", "due_date"})
     if payload.get("outcome") not in COMMITMENT_OUTCOMES:
         errors.setdefault("payload", []).append("Say whether it was kept, missed or renegotiated.")
-    _date(errors, payload, "due_date", "the new due date", required=payload.get("outcome") == "renegotiated")
+    if payload.get("outcome") == "renegotiated":
+        _date(errors, payload, "due_date", "the new due date")
+    elif "due_date" in payload:
+        errors.setdefault("payload", []).append("Only a renegotiated commitment has a new due date.")
 
 
 def _agreement(errors: _Errors, relationship: Relationship, payload: dict[str, Any]) -> None:
@@ -401,7 +427,7 @@ def _review(errors: _Errors, relationship: Relationship, payload: dict[str, Any]
 
 def _action_update(errors: _Errors, relationship: Relationship, payload: dict[str, Any]) -> None:
     _unknown_keys(errors, payload, {"action", "status"})
-    if not isinstance(payload.get("action"), int) or payload["action"] < 0:
+    if not _whole_number(payload.get("action")) or payload["action"] < 0:
         errors.setdefault("payload", []).append("Say which action (its number in the list).")
     if payload.get("status") not in ACTION_STATUSES:
         errors.setdefault("payload", []).append("Say whether the action is done or in progress.")
@@ -437,6 +463,10 @@ def relationship_open(*, opened_by: User, organisation: Organisation, other_orga
     local_authority_organisation, counterpart = (
         (organisation, other_organisation) if la_side else (other_organisation, organisation)
     )
+    existing = Relationship.objects.filter(local_authority=local_authority_organisation, counterpart=counterpart)
+    if existing.exists():
+        # Already open (from a referral, a placement or the other side): its log says how it began.
+        return existing.get()
     relationship = relationship_get_or_create(
         local_authority_organisation=local_authority_organisation,
         counterpart=counterpart,
@@ -455,6 +485,8 @@ def relationship_open(*, opened_by: User, organisation: Organisation, other_orga
 @transaction.atomic
 def restorative_case_open(*, concern: Entry, opened_by: User, organisation: Organisation) -> RestorativeCase:
     """Open restorative follow-up of a concern; either side may, once per concern."""
+    # Under the relationship's lock, two people opening a case at once get one case and one refusal.
+    Relationship.objects.select_for_update().get(pk=concern.relationship_id)
     errors: _Errors = {}
     if concern.entry_type != EntryType.CONCERN:
         errors["concern"] = ["A restorative case follows up a concern."]
@@ -497,6 +529,7 @@ def pulse_check_in_submit(
 ) -> PulseCheckIn:
     """One side's answers for the current quarter; each side answers once a quarter."""
     quarter = quarter_start(today or timezone.localdate())
+    Relationship.objects.select_for_update().get(pk=relationship.pk)  # one answer per side, even at once
     errors: _Errors = {}
     if organisation.pk not in relationship.sides() or not (
         organisations_acting_for(submitted_by).filter(pk=organisation.pk).exists()
