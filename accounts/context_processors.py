@@ -44,13 +44,16 @@ def _navigation(request: HttpRequest, memberships: list[Membership]) -> list[dic
 
 
 def _work_items(memberships: list[Membership]) -> list[dict[str, str]]:
-    """Referrals for commissioners, referrals received for provider staff, notifications."""
+    """Referrals for commissioners, referrals received for provider staff, both sides' relationships,
+    notifications."""
     kinds = {membership.organisation.kind for membership in memberships}
     items = []
     if OrganisationKind.LOCAL_AUTHORITY in kinds:
         items.append({"label": "Referrals", "url": reverse("commissioning:referral_list")})
     if kinds & {OrganisationKind.PROVIDER, OrganisationKind.FEDERATION}:
         items.append({"label": "Referrals received", "url": reverse("commissioning:invitation_list")})
+    if kinds & {OrganisationKind.LOCAL_AUTHORITY, OrganisationKind.PROVIDER, OrganisationKind.FEDERATION}:
+        items.append({"label": "Relationships", "url": reverse("trust:relationship_list")})
     if memberships:
         items.append({"label": "Notifications", "url": reverse("accounts:notifications")})
     return items

@@ -1,7 +1,17 @@
-"""The trust log's pages: /relationships/..."""
+"""The trust log's pages: /relationships/... (each one has a row in tests/trust/matrix_pages.py)."""
 
-from django.urls import path  # noqa: F401 - the pages are added below
+from django.urls import URLPattern, path
+
+from trust import views
 
 app_name = "trust"
 
-urlpatterns: list = []
+urlpatterns: list[URLPattern] = [
+    path("", views.relationship_list, name="relationship_list"),
+    path("<int:pk>/", views.relationship_detail, name="relationship"),
+    path("<int:pk>/entries/new/", views.entry_add, name="entry_add"),
+    path("<int:pk>/concerns/<int:entry>/restorative-case/", views.case_open, name="case_open"),
+    path("<int:pk>/cases/<int:case>/", views.case_detail, name="case"),
+    path("<int:pk>/pulse/", views.pulse, name="pulse"),
+    path("<int:pk>/audited/", views.audited_access, name="audited_access"),
+]
