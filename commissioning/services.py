@@ -24,6 +24,7 @@ from django.utils import timezone
 from accounts.models import Membership, Notification, Organisation, User
 from commissioning import selectors
 from commissioning.deadlines import response_deadline
+from commissioning.events import JourneyEventKind, journey_event_publish
 from commissioning.identifiers import identifiers_in, identifiers_message
 from commissioning.models import (
     Decline,
@@ -312,6 +313,7 @@ def _invite(
         reverse("commissioning:invitation_detail", args=[invitation.pk]),
     )
     schedule_task(invitation_email_send_task, invitation.pk)
+    journey_event_publish(JourneyEventKind.INVITATION_SENT, invitation.pk)
     return invitation
 
 
@@ -374,6 +376,7 @@ def invitation_decline(
         locked.status = Invitation.Status.DECLINED
         locked.responded_at = now
         locked.save(update_fields=["status", "responded_at"])
+        journey_event_publish(JourneyEventKind.DECLINED, locked.pk)
         _notify_commissioner(
             placement_request,
             f"{locked.provider_organisation.name} declined referral {placement_request.pk}: "
@@ -435,6 +438,7 @@ def offer_make(
         locked.status = Invitation.Status.OFFERED
         locked.responded_at = locked.responded_at or now
         locked.save(update_fields=["status", "responded_at"])
+        journey_event_publish(JourneyEventKind.OFFER_MADE, offer.pk)
         _notify_commissioner(
             placement_request, f"{locked.provider_organisation.name} made an offer for referral {placement_request.pk}."
         )
@@ -526,6 +530,7 @@ def offer_accept(*, offer: Offer, accepted_by: User, reason: str, now: datetime.
             weekly_fee_other=chosen.weekly_fee_other,
             created_at=now,
         )
+        journey_event_publish(JourneyEventKind.PLACEMENT_MADE, placement.pk)
         placement_request.status = PlacementRequest.Status.PLACED
         placement_request.closed_at = now
         placement_request.closing_reason = reason[:200]
@@ -599,14 +604,29 @@ def _expire_request(pk: int, now: datetime.datetime) -> bool:
     return True
 
 
+def _expire_late_invitations(now: datetime.datetime) -> int:
+    """Open invitations of sent referrals past their deadline expire: each a missed deadline.
+    Listed under lock first, so the events name exactly the invitations that expired."""
+    with transaction.atomic():
+        late = list(
+            Invitation.objects.select_for_update(of=("self",))
+            .filter(status=Invitation.Status.OPEN, deadline__lt=now)
+            .filter(placement_request__status=PlacementRequest.Status.SENT)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        Invitation.objects.filter(pk__in=late).update(status=Invitation.Status.EXPIRED)
+        for pk in late:
+            journey_event_publish(JourneyEventKind.DEADLINE_MISSED, pk)
+    return len(late)
+
+
 def placement_requests_expire(*, now: datetime.datetime | None = None) -> ExpiryResult:
     """Daily: invitations past their deadline with no answer expire; sent referrals whose
     start date has passed with no accepted offer expire and their providers are told.
     Safe to run twice: the second run finds nothing to do."""
     now = now or timezone.now()
-    invitations_expired = Invitation.objects.filter(
-        status=Invitation.Status.OPEN, deadline__lt=now, placement_request__status=PlacementRequest.Status.SENT
-    ).update(status=Invitation.Status.EXPIRED)
+    invitations_expired = _expire_late_invitations(now)
     due = PlacementRequest.objects.filter(
         status=PlacementRequest.Status.SENT, start_by__lt=timezone.localdate(now)
     ).exclude(offers__status=Offer.Status.ACCEPTED)
@@ -661,5 +681,6 @@ def placement_end(
         locked.end_date = end_date
         locked.ended_as_planned = ended_as_planned
         locked.save(update_fields=["end_date", "ended_as_planned"])
+        journey_event_publish(JourneyEventKind.PLACEMENT_ENDED, locked.pk)
     placement.refresh_from_db()
     return locked

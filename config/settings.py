@@ -138,9 +138,21 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "commissioning.placement_requests_purge_task",
         "schedule": env_cron("PLACEMENT_REQUESTS_PURGE_CRON", "30 0 * * *"),
     },
+    # Trust log commitments past their due date are recorded as missed; owners are reminded.
+    "check-trust-commitments-nightly": {
+        "task": "trust.commitments_check_task",
+        "schedule": env_cron("TRUST_COMMITMENTS_CHECK_CRON", "0 1 * * *"),
+    },
+    # Journey events whose task was lost are recorded, then every relationship's indicators.
+    "recompute-relationship-indicators-nightly": {
+        "task": "trust.relationship_indicators_recompute_task",
+        "schedule": env_cron("TRUST_INDICATORS_CRON", "30 1 * * *"),
+    },
 }
 # How long a closed referral keeps the child's details (needs, risks, summary, district).
 REFERRAL_RETENTION_DAYS = env_int("REFERRAL_RETENTION_DAYS", 365, minimum=1)
+# How many days ahead of a trust log commitment's due date its owner is reminded (0: on the day).
+TRUST_COMMITMENT_REMINDER_DAYS = env_int("TRUST_COMMITMENT_REMINDER_DAYS", 3, minimum=0)
 # Imports (Ofsted register, BODS, curated edges) schedule a recompute when they commit.
 MARKET_RECOMPUTE_AFTER_IMPORT = env_bool("MARKET_RECOMPUTE_AFTER_IMPORT", True)
 

@@ -165,7 +165,7 @@ def test_send_invites_each_provider_once_logs_disclosures_and_notifies(
         ("Provider Q", journey.cast.commissioner_a.pk, "referral sent"),
     ]
     assert sorted(Notification.objects.values_list("organisation__name", flat=True)) == ["Provider P", "Provider Q"]
-    assert len(callbacks) == 2
+    assert len(callbacks) == 4  # for each invitation: the e-mail task and the journey event (trust log)
     assert sorted(message.to[0] for message in mail.outbox) == sorted(
         [journey.cast.provider_p.email, journey.cast.provider_q.email]
     )
