@@ -17,8 +17,10 @@ task. Events carry ids, never objects.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from django.db import transaction
 
@@ -37,6 +39,19 @@ class JourneyEventKind(enum.StrEnum):
 JourneyEventHandler = Callable[[JourneyEventKind, int], None]
 
 _subscribers: list[JourneyEventHandler] = []
+# Set only by bulk loaders (the demo's synthetic year) that record the events they need themselves.
+_paused: contextvars.ContextVar[bool] = contextvars.ContextVar("journey_events_paused", default=False)
+
+
+@contextlib.contextmanager
+def journey_events_paused() -> Iterator[None]:
+    """Publish nothing inside the block. For bulk loaders of synthetic history only: they then
+    record, in time order, the events someone will look at."""
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
 
 
 def journey_event_subscribe(handler: JourneyEventHandler) -> None:
@@ -54,6 +69,8 @@ def journey_event_unsubscribe(handler: JourneyEventHandler) -> None:
 def journey_event_publish(kind: JourneyEventKind, object_id: int) -> None:
     """Tell every subscriber, once the current transaction commits, that `kind` happened to the
     object with `object_id`. Called by the services inside their transaction."""
+    if _paused.get():
+        return
     for handler in list(_subscribers):
         # robust: a failing subscriber is logged and the others still hear of the event.
         transaction.on_commit(_delivery(handler, kind, object_id), robust=True)

@@ -8,7 +8,9 @@ Targets (issue figures): import of the 2025 register < 10 s; a synthetic registe
 England's size (about 40,000 homes) < 90 s and < 600 MB; ultimate owners of all homes at
 England's size < 1 s. Market recompute: every snapshot of the real registers 2019-2025 with
 the curated ownership edges < 30 s and < 800 MB; on one date, the synthetic register (ten
-times England) takes no more than 12 times the real 2025 register alone.
+times England) takes no more than 12 times the real 2025 register alone. The trust log:
+appends to one relationship's chain and a full verification of 10,000 entries (no target set;
+reported so a regression shows).
 """
 
 from __future__ import annotations
@@ -233,7 +235,65 @@ def measure_matching(count: str) -> dict[str, object]:
     }
 
 
+def _trust_relationship() -> tuple[object, object, object]:
+    """A local authority and a provider, one member each, and their relationship."""
+    from accounts.models import Membership, Organisation, OrganisationKind, User
+    from geography.models import LocalAuthority
+    from trust.models import RelationshipOrigin
+    from trust.services import relationship_get_or_create
+
+    leeds = LocalAuthority.objects.get(ons_code="E08000035")
+    local_authority = Organisation.objects.create(
+        name="Bench Leeds", slug="bench-trust-leeds", kind=OrganisationKind.LOCAL_AUTHORITY, local_authority=leeds
+    )
+    provider = Organisation.objects.create(name="Bench homes", slug="bench-trust-homes", kind=OrganisationKind.PROVIDER)
+    commissioner = User.objects.create_user(email="bench.commissioner@example.org", full_name="Bench commissioner")
+    Membership.objects.create(user=commissioner, organisation=local_authority)
+    relationship = relationship_get_or_create(
+        local_authority_organisation=local_authority, counterpart=provider, created_via=RelationshipOrigin.INVITATION
+    )
+    return relationship, local_authority, commissioner
+
+
+def measure_trust_log(count: str) -> dict[str, object]:
+    """Append `count` notes to one relationship's log (each under its row lock, hashed), then
+    verify the whole chain, as `verify_trust_log` does, and recompute its indicators."""
+    from trust.indicators import relationship_indicators_recompute
+    from trust.models import EntryType
+    from trust.selectors import chain_verify
+    from trust.services import trust_entry_add
+
+    relationship, local_authority, commissioner = _trust_relationship()
+
+    def append() -> None:
+        trust_entry_add(
+            relationship=relationship,  # type: ignore[arg-type]
+            entry_type=EntryType.NOTE,
+            author_organisation=local_authority,  # type: ignore[arg-type]
+            author_user=commissioner,  # type: ignore[arg-type]
+            body="A note about the relationship, of an ordinary length for a log entry.",
+        )
+
+    started = time.perf_counter()
+    appends = _timings(append, int(count))
+    elapsed = time.perf_counter() - started
+    verified: list[object] = []
+    verify = _timings(lambda: verified.append(chain_verify(relationship)), 3)  # type: ignore[arg-type]
+    indicators = _timings(lambda: relationship_indicators_recompute(relationship=relationship), 3)  # type: ignore[arg-type]
+    return {
+        "entries": int(count),
+        "appends_per_second": round(int(count) / elapsed, 1),
+        "append_p50_ms": appends["median_ms"],
+        "append_p95_ms": appends["p95_ms"],
+        "verify_chain_ms": verify["median_ms"],
+        "verifies": bool(getattr(verified[-1], "ok", False)),
+        "indicators_recompute_ms": indicators["median_ms"],
+        "peak_mb": _peak_mb(),
+    }
+
+
 MEASUREMENTS: dict[str, Callable[..., dict[str, object]]] = {
+    "trust_log": measure_trust_log,
     "import": measure_import,
     "recompute": measure_recompute,
     "ultimate_owners": measure_ultimate_owners,
@@ -283,7 +343,10 @@ def run_all(database: str) -> dict[str, object]:
     from ownership.importers.synthetic import synthetic_register_write
     from ownership.services import ownership_edges_load
 
-    figures: dict[str, object] = {"import_2025_register": _in_child(database, "import", str(REGISTER_2025))}
+    _empty_registry()  # the reference authorities, loaded as `make run` does
+    figures: dict[str, object] = {"trust_log_10000_entries": _in_child(database, "trust_log", "10000")}
+    _empty_registry()
+    figures["import_2025_register"] = _in_child(database, "import", str(REGISTER_2025))
     ownership_edges_load(directory=ROOT / "ownership" / "data")
     figures["ultimate_owners_england"] = _in_child(database, "ultimate_owners")
     figures["requests"] = _in_child(database, "requests")

@@ -531,7 +531,7 @@ class PulseForm(SideForm):
         widget=forms.Textarea,
         max_length=2000,
         required=False,
-        help_text="Optional. Do not identify any child.",
+        help_text="Optional. Both sides read it. Do not identify any child.",
     )
 
     def __init__(self, *args: Any, sides: list[Organisation], **kwargs: Any) -> None:

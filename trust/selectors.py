@@ -2,16 +2,21 @@
 
 A relationship is seen by the members of its two organisations and, when the counterpart is a
 federation, by the members of the federation's member providers. Staff administrators get
-nothing here: their access will go through an audited route of its own.
+nothing here but `relationship_for_audited_access`, the one way into a log for them.
 """
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any, TypedDict
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django_stubs_ext import WithAnnotations
 
 from accounts.models import Organisation
 from accounts.selectors import AnyUser
@@ -19,6 +24,7 @@ from trust.hashing import entry_hash_compute
 from trust.models import (
     GENESIS_HASH,
     Commitment,
+    CommitmentStatus,
     Entry,
     EntryType,
     PulseCheckIn,
@@ -48,6 +54,56 @@ def relationships_visible_to(user: AnyUser) -> QuerySet[Relationship]:
 
 def entries_visible_to(user: AnyUser) -> QuerySet[Entry]:
     return Entry.objects.filter(relationship__in=relationships_visible_to(user).values("pk"))
+
+
+def relationship_for_audited_access(user: AnyUser, pk: int) -> Relationship:
+    """A relationship for a staff administrator to read; 404 for anyone else.
+
+    Staff have no side, so no scoped selector shows them a relationship: the audited page is
+    their one way in, and it records every reading before it shows the log."""
+    if not user.is_staff:
+        raise Http404("No such page.")
+    return get_object_or_404(Relationship.objects.select_related("local_authority", "counterpart"), pk=pk)
+
+
+def open_concerns_of(relationship: Relationship | OuterRef) -> QuerySet[Entry]:
+    """The relationship's open concerns: those under a restorative case not yet closed, and
+    those with no case and no reply yet from the other side. This is the pages' one definition
+    of "open"; DEFINITIONS["open_concerns"] in trust/indicators.py says it in words, and the
+    nightly indicator there has its own query for the same concerns: change the two together.
+    Pass OuterRef("pk") to count them per relationship in an annotation."""
+    concern = OuterRef("pk")
+    has_case = RestorativeCase.objects.filter(concern=concern)
+    replied = Entry.objects.filter(replies_to=concern, entry_type=EntryType.REPLY).exclude(
+        author_organisation=OuterRef("author_organisation")
+    )
+    # Q(...): the stubs accept a relationship or an expression here, but not a union of the two.
+    return Entry.objects.filter(Q(relationship=relationship), entry_type=EntryType.CONCERN).filter(
+        Exists(has_case.filter(closed_at__isnull=True)) | (~Exists(has_case) & ~Exists(replied))
+    )
+
+
+def _count(queryset: QuerySet[Any]) -> Coalesce:
+    """The number of rows of a per-relationship subquery, 0 when there are none."""
+    counted = queryset.order_by().values("relationship").annotate(count=Count("pk")).values("count")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+class RelationshipListed(TypedDict):
+    last_entry_at: datetime.datetime | None
+    open_commitments: int
+    open_concerns: int
+
+
+def relationships_listed_for(user: AnyUser) -> QuerySet[WithAnnotations[Relationship, RelationshipListed]]:
+    """The user's relationships, each with when its last entry was written and how many
+    commitments and concerns are open in it: the list of relationships, in one query."""
+    open_commitments = Commitment.objects.filter(relationship=OuterRef("pk"), status=CommitmentStatus.OPEN)
+    return relationships_visible_to(user).annotate(
+        last_entry_at=Max("entries__created_at"),
+        open_commitments=_count(open_commitments),
+        open_concerns=_count(open_concerns_of(OuterRef("pk"))),
+    )
 
 
 @dataclass(frozen=True)
@@ -150,6 +206,18 @@ def _stage_date(stage: RestorativeStage, entry: Entry | None) -> datetime.date |
         return None
     held_on = entry.payload.get("held_on") if stage == RestorativeStage.CONVERSATION_HELD else None
     return datetime.date.fromisoformat(held_on) if held_on else timezone.localdate(entry.created_at)
+
+
+def restorative_case_relationship_state(case: RestorativeCase) -> Entry | None:
+    """The latest entry of the case that said, in the field's words (its `relationship_state`),
+    where the relationship is: the entry, so the page can say who said it and when."""
+    return (
+        Entry.objects.filter(relationship=case.relationship, payload__restorative_case=case.pk)
+        .filter(payload__has_key="relationship_state")
+        .select_related("author_organisation")
+        .order_by("-sequence")
+        .first()
+    )
 
 
 def restorative_cases_of(relationship: Relationship) -> QuerySet[RestorativeCase]:

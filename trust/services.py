@@ -483,7 +483,9 @@ def relationship_open(*, opened_by: User, organisation: Organisation, other_orga
 
 
 @transaction.atomic
-def restorative_case_open(*, concern: Entry, opened_by: User, organisation: Organisation) -> RestorativeCase:
+def restorative_case_open(
+    *, concern: Entry, opened_by: User, organisation: Organisation, now: datetime.datetime | None = None
+) -> RestorativeCase:
     """Open restorative follow-up of a concern; either side may, once per concern."""
     # Under the relationship's lock, two people opening a case at once get one case and one refusal.
     Relationship.objects.select_for_update().get(pk=concern.relationship_id)
@@ -499,7 +501,11 @@ def restorative_case_open(*, concern: Entry, opened_by: User, organisation: Orga
     if errors:
         raise ValidationError(errors)
     case = RestorativeCase.objects.create(
-        relationship=concern.relationship, concern=concern, opened_by_organisation=organisation, opened_by=opened_by
+        relationship=concern.relationship,
+        concern=concern,
+        opened_by_organisation=organisation,
+        opened_by=opened_by,
+        opened_at=now or timezone.now(),
     )
     system_entry_record(
         relationship=concern.relationship,
@@ -509,6 +515,7 @@ def restorative_case_open(*, concern: Entry, opened_by: User, organisation: Orga
         body=f"{organisation} opened a restorative case on concern {concern.sequence}.",
         payload={"restorative_case": case.pk},
         replies_to=concern,
+        now=now,
     )
     return case
 

@@ -665,6 +665,38 @@ def test_each_side_answers_the_pulse_once_a_quarter(client: Client, cast: Cast, 
     assert "Send your answers" in _page(client, url)  # the other side has not answered yet
 
 
+def test_each_sides_pulse_comment_is_shown_to_the_other_side(client: Client, cast: Cast, samples):
+    relationship = samples.relationship
+    for organisation, user, comment in [
+        (cast.local_authority_a, cast.commissioner_a, "Slow start: two late answers."),
+        (cast.provider_organisation_p, cast.provider_p, ""),  # no comment: nothing shown for it
+    ]:
+        PulseCheckIn.objects.create(
+            relationship=relationship, organisation=organisation, quarter_start=datetime.date(2025, 7, 1),
+            commitments_honoured=3, heard=3, information_timely=3, learn_together=3, comment=comment,
+            submitted_by=user,
+        )  # fmt: skip
+    client.force_login(cast.provider_p)
+    answers = {"commitments_honoured": "4", "heard": "5", "information_timely": "3", "learn_together": "4"}
+    response = client.post(
+        _url("pulse", relationship), {**answers, "comment": "Better this quarter.\nThe deputy covers the inbox."}
+    )
+    assert response["Location"] == _url("relationship", relationship)
+    start = quarter_start(timezone.localdate())
+    quarter = f"{start:%b} to {start.replace(month=start.month + 2):%b} {start.year}"
+    expected = [
+        (f"Jul to Sep 2025, {escape(cast.local_authority_a.name)}", "Slow start: two late answers."),
+        (f"{quarter}, Provider P", "Better this quarter.<br>The deputy covers the inbox."),
+    ]
+    for principal in ("commissioner_a", "provider_p"):  # the log is shared: each side reads both
+        client.force_login(getattr(cast, principal))
+        for url in (_url("relationship", relationship), _url("pulse", relationship)):
+            page = _page(client, url)
+            said = page[page.index("What each side said") :]
+            said = said[: said.index("</ul>")]
+            assert re.findall(r'font-weight-bold">([^<]*)</span><br>(.*?)</li>', said) == expected, (principal, url)
+
+
 # --- Audited access by staff administrators ---------------------------------------------------
 
 

@@ -7,15 +7,20 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 from django.test.utils import override_settings
 
+from commissioning.events import journey_events_paused
 from commissioning.models import Placement
 from config.env import env_str
 from demo.journey import demo_journey_load
 from demo.placements import synthetic_placements_create
 from demo.services import demo_load, registry_load
+from demo.trust import demo_trust_load
 from ownership.analytics.recompute import market_recompute
 from ownership.models import RecomputeRun
+from trust.commitments import commitments_check
+from trust.indicators import relationship_indicators_recompute_all
 
 
 @contextlib.contextmanager
@@ -49,10 +54,22 @@ class Command(BaseCommand):
         placements = synthetic_placements_create()
         self.stderr.write(f"{placements} synthetic placements (demo data, labelled so).")
         logins = demo_load(password=password)
-        with _quiet_synthetic_tasks():
+        # The year's journey events are not published one by one: demo_trust_load records, in
+        # time order, those of the demo logins' organisations, with the demo relationship's story
+        # among them (the other synthetic pairs have no one to read their logs).
+        with _quiet_synthetic_tasks(), journey_events_paused(), transaction.atomic():
             journey = demo_journey_load(
                 referrals=options["referrals"], sample=options["homes"], progress=self.stderr.write
             )
+            story = demo_trust_load()
+        missed = commitments_check()
+        indicators = relationship_indicators_recompute_all()
+        self.stderr.write(
+            f"Trust log: {story.entries} entries written"
+            f"{' with the demo relationship story' if story.story_written else ''}; "
+            f"{missed.missed} commitments recorded missed, {missed.reminded} reminders; "
+            f"indicators of {indicators} relationships."
+        )
         self.stderr.write(
             f"{journey.referrals} synthetic referrals over the year, {journey.live_referrals} live ones for the logins."
         )
