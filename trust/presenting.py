@@ -242,7 +242,8 @@ class Indicator:
 def _hours(median: float | None, count: int) -> str:
     if median is None:
         return "No responses yet"
-    return f"{median:.0f} hours (median of {count})"
+    responses = "response" if count == 1 else "responses"
+    return f"{median:.0f} hours (median over {count} {responses})"
 
 
 def indicators_present(relationship: Relationship) -> list[Indicator] | None:

@@ -240,7 +240,7 @@ def test_computed_indicators_are_shown_with_their_definitions(client: Client, ca
     client.force_login(cast.commissioner_a)
     page = _page(client, _url("relationship", relationship))
     assert "75% of 4 (3 kept, 1 missed); 2 open" in page
-    assert "6 hours (median of 4)" in page
+    assert "6 hours (median over 4 responses)" in page
     assert "1, the oldest 12 days old" in page
     assert "Of the commitments in this log whose outcome is known" in page
     assert "not yet computed" not in page
