@@ -8,7 +8,7 @@ nothing here but `relationship_for_audited_access`, the one way into a log for t
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
@@ -112,6 +112,9 @@ class ChainReport:
     first_bad_sequence: int | None
     reason: str
     entries_checked: int = 0
+    # The newest entry's hash when the chain verifies: a fingerprint of the whole log that each
+    # side can note down, so that even the removal of the newest entries could be noticed.
+    head_hash: str = field(default="", compare=False)
 
 
 def chain_verify(relationship: Relationship) -> ChainReport:
@@ -125,7 +128,7 @@ def chain_verify(relationship: Relationship) -> ChainReport:
             return ChainReport(False, expected_sequence, problem, expected_sequence - 1)
         expected_sequence, previous_hash = expected_sequence + 1, entry.entry_hash
     checked = expected_sequence - 1
-    return ChainReport(True, None, f"{checked} entries verify", checked)
+    return ChainReport(True, None, f"{checked} entries verify", checked, head_hash=previous_hash)
 
 
 def _entry_problem(entry: Entry, expected_sequence: int, previous_hash: str) -> str:

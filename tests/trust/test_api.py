@@ -53,8 +53,14 @@ def _relationship_with(cast: Cast, local_authority: Organisation, counterpart: O
 # --- Relationships -----------------------------------------------------------------------
 
 
-def test_the_list_holds_the_relationships_of_the_callers_organisations(client, cast: Cast, relationship):
-    Relationship.objects.filter(pk=relationship.pk).update(created_at=MORNING)
+def test_the_list_holds_the_relationships_of_the_callers_organisations(client, cast: Cast):
+    # Created at a known moment (a relationship row is never updated afterwards).
+    relationship = Relationship.objects.create(
+        local_authority=cast.local_authority_a,
+        counterpart=cast.provider_organisation_p,
+        created_via=RelationshipOrigin.INVITATION,
+        created_at=MORNING,
+    )
     for hours in (0, 2):
         trust_entry_add(
             relationship=relationship,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from trust.models import Entry
+from trust.models import Entry, Relationship
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +51,23 @@ def test_saving_an_existing_entry_is_refused_before_the_database(five_entries):
     with pytest.raises(ValueError, match="add a correction instead"):
         entry.save()
     assert Entry.objects.get(pk=entry.pk).body == "First meeting booked."
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE trust_relationship SET counterpart_id = OTHER",
+        "UPDATE trust_relationship SET created_via = 'counterpart'",
+        "DELETE FROM trust_relationship",
+    ],
+)
+def test_a_relationship_keeps_its_two_organisations(relationship, cast, statement):
+    """The chain covers the relationship's id, not its sides: handing a log to another
+    organisation must be refused too."""
+    before = list(Relationship.objects.values_list("pk", "local_authority", "counterpart", "created_via"))
+    other = cast.provider_organisation_q.pk
+    refused = pytest.raises(IntegrityError, match="never changed or removed")
+    with refused, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(statement.replace("OTHER", str(other)))
+    assert list(Relationship.objects.values_list("pk", "local_authority", "counterpart", "created_via")) == before

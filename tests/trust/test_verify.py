@@ -60,13 +60,15 @@ def test_each_entry_hashes_its_canonical_form_and_the_one_before(relationship, f
 
 
 def test_an_untouched_log_verifies(relationship, five_entries):
-    assert chain_verify(relationship) == ChainReport(True, None, "5 entries verify", 5)
+    assert chain_verify(relationship) == ChainReport(
+        True, None, "5 entries verify", 5, head_hash=five_entries[-1].entry_hash
+    )
     assert _verify() == f"relationship {relationship.pk} ({relationship}): ok, 5 entries verify\n"
     assert _verify("--relationship", str(relationship.pk)).endswith("ok, 5 entries verify\n")
 
 
 def test_an_empty_log_verifies(relationship):
-    assert chain_verify(relationship) == ChainReport(True, None, "0 entries verify", 0)
+    assert chain_verify(relationship) == ChainReport(True, None, "0 entries verify", 0, head_hash=GENESIS_HASH)
 
 
 def test_an_unknown_relationship_is_an_error(relationship):
@@ -128,3 +130,7 @@ def test_only_the_tampered_relationship_fails(relationship, five_entries, cast):
         f"relationship {other.pk} ({other}): ok, 0 entries verify",
     ]
     assert _verify("--relationship", str(other.pk)).endswith("ok, 0 entries verify\n")
+
+
+def test_a_verifying_chain_reports_the_newest_entry_hash(relationship, five_entries):
+    assert chain_verify(relationship).head_hash == five_entries[-1].entry_hash

@@ -220,6 +220,8 @@ def test_the_panels_say_indicators_are_not_yet_computed_and_the_log_verifies(
     page = _page(client, _url("relationship", relationship))
     assert "Indicators are computed nightly; not yet computed" in page
     assert "The log verifies: 5 entries." in page
+    # The head's fingerprint, to note down: the newest entry's hash.
+    assert f'at entry 5: <code class="app-fingerprint">{five_entries[-1].entry_hash[:16]}</code>' in page
     assert "Updated statement of purpose</a>" in page  # the open commitment
     assert "Provider P, due 1 December 2026" in page
 
