@@ -14,9 +14,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Organisation, OrganisationKind, User
+from accounts.models import Notification, Organisation, OrganisationKind, User
 from trust.hashing import entry_hash_compute
 from trust.models import (
     GENESIS_HASH,
@@ -100,7 +101,34 @@ def trust_entry_add(
         relationship, entry_type, author_organisation, author_user, body, payload, corrects, replies_to, now
     )
     _index_entry(entry)
+    _tell_the_other_side(entry)
     return entry
+
+
+def _tell_the_other_side(entry: Entry) -> None:
+    """A person's entry is news for the other side (the writer's side knows); an administrator's
+    reading is news for both. The service's journey entries echo what the journey already told."""
+    relationship = entry.relationship
+    if entry.entry_type != EntryType.SYSTEM:
+        told = [side for side in relationship.sides() if side != entry.author_organisation_id]
+        news = f"{entry.author_organisation} added {entry.get_entry_type_display().lower()} (entry {entry.sequence})"
+    elif entry.payload.get("event") == "administrator_access":
+        told = list(relationship.sides())
+        news = f"A service administrator read the log (entry {entry.sequence} says why)"
+    else:
+        return
+    url = reverse("trust:relationship", kwargs={"pk": relationship.pk})
+    Notification.objects.bulk_create(
+        # Organisation names run long; a notification holds 300 characters.
+        Notification(
+            organisation_id=side, message=f"Log with {_other_name(relationship, side)}: {news}."[:300], url=url
+        )
+        for side in told
+    )
+
+
+def _other_name(relationship: Relationship, side: int) -> str:
+    return str(relationship.counterpart if side == relationship.local_authority_id else relationship.local_authority)
 
 
 def _append(

@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from accounts.models import Membership
+from accounts.models import Membership, Notification
 from tests.conftest import Cast
 from trust.models import (
     AdministratorAccess,
@@ -1110,3 +1110,40 @@ def test_opening_a_relationship_that_began_with_a_referral_adds_nothing(relation
     )
     assert found == relationship
     assert _log_state() == before
+
+
+# --- Telling the other side ------------------------------------------------------------------
+
+
+def _notifications() -> list[tuple[int, str, str]]:
+    return list(Notification.objects.order_by("pk").values_list("organisation", "message", "url"))
+
+
+def test_a_persons_entry_is_news_for_the_other_side_only(relationship, cast, concern):
+    url = f"/relationships/{relationship.pk}/"
+    assert _notifications() == [
+        (
+            cast.provider_organisation_p.pk,
+            f"Log with {cast.local_authority_a}: {cast.local_authority_a} added concern (entry 1).",
+            url,
+        )
+    ]
+    add(relationship, by_p(cast), EntryType.REPLY, replies_to=concern)
+    assert _notifications()[1:] == [
+        (
+            cast.local_authority_a.pk,
+            f"Log with {cast.provider_organisation_p}: {cast.provider_organisation_p} added reply (entry 2).",
+            url,
+        )
+    ]
+
+
+def test_journey_entries_tell_nobody_but_an_administrators_reading_tells_both(relationship, cast):
+    system_entry_record(relationship=relationship, event="offer_made", body="Offer made.", event_key="offer_made:1")
+    assert _notifications() == []
+    administrator_access_record(relationship=relationship, user=cast.admin, reason="A complaint to investigate.")
+    assert sorted(organisation for organisation, _message, _url in _notifications()) == sorted(relationship.sides())
+    assert {message for _organisation, message, _url in _notifications()} == {
+        f"Log with {cast.provider_organisation_p}: A service administrator read the log (entry 2 says why).",
+        f"Log with {cast.local_authority_a}: A service administrator read the log (entry 2 says why).",
+    }
