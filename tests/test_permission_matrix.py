@@ -190,6 +190,8 @@ MATRIX: dict[str, dict[str, str]] = {
         for action in ("add", "delete")
     },
     "admin:ownership_recomputerun_start": row(LOGIN, FORBIDDEN, admin="method"),
+    # Administrators' readings of trust logs are recorded by the service; the admin only lists them.
+    **{f"admin:trust_administratoraccess_{action}": row(LOGIN, FORBIDDEN) for action in ("add", "delete")},
     # Sample ids that do not exist: staff get 404, everyone else is still refused first.
     "admin:view_on_site": row(LOGIN, FORBIDDEN, admin=HIDDEN),
     "admin/(?P<url>.*)$": row(LOGIN, FORBIDDEN, admin=HIDDEN),

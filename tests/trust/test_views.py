@@ -767,3 +767,13 @@ def test_a_long_log_is_paged_and_keeps_its_filter(client: Client, cast: Cast, re
     assert _sequences(first) == list(range(52, 2, -1))
     assert 'href="?type=note&amp;page=2"' in first
     assert _sequences(_page(client, _url("relationship", relationship, type="note", page=2))) == [2, 1]
+
+
+def test_administrators_readings_are_listed_in_the_admin_and_cannot_be_edited(client: Client, cast: Cast, samples):
+    client.force_login(cast.admin)
+    reason = "Investigating a complaint from the provider."
+    assert client.post(_url("audited_access", samples.relationship), {"reason": reason}).status_code == 200
+    listing = client.get(reverse("admin:trust_administratoraccess_changelist"))
+    assert listing.status_code == 200
+    assert reason in listing.content.decode()
+    assert client.get(reverse("admin:trust_administratoraccess_add")).status_code == 403
