@@ -18,11 +18,10 @@ from django.forms.boundfield import BoundField, BoundWidget
 from accounts.models import Organisation, OrganisationKind
 from commissioning.identifiers import identifiers_in, identifiers_message
 from trust.models import EntryType, PulseCheckIn, Relationship, RelationshipState, RestorativeCase
+from trust.services import DATE_KIND
 
 ACTION_ROWS = 5
 COUNTERPART_KINDS = (OrganisationKind.PROVIDER, OrganisationKind.FEDERATION)
-# Dates are the stuff of a log about commitments and meetings; the other kinds identify.
-DATE_KIND = "a date that could be a date of birth"
 
 QUALITY_PERSPECTIVES = [
     ("traditional", "Traditional"),

@@ -225,7 +225,7 @@ def restorative_case_relationship_state(case: RestorativeCase) -> Entry | None:
 
 def restorative_cases_of(relationship: Relationship) -> QuerySet[RestorativeCase]:
     return RestorativeCase.objects.filter(relationship=relationship).select_related(
-        "concern", "opened_by_organisation", "closing_entry"
+        "relationship", "concern__author_organisation", "opened_by_organisation", "closing_entry"
     )
 
 

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Notification, Organisation, OrganisationKind, User
+from commissioning.identifiers import identifiers_in, identifiers_message
 from trust.hashing import entry_hash_compute
 from trust.models import (
     GENESIS_HASH,
@@ -35,9 +36,9 @@ from trust.models import (
 from trust.selectors import organisations_acting_for
 
 COUNTERPART_KINDS = {OrganisationKind.PROVIDER, OrganisationKind.FEDERATION}
-COMMITMENT_OUTCOMES = {"kept", "missed", "renegotiated"}
-QUALITY_PERSPECTIVES = {"traditional", "scientific", "managerial", "consumerist", "democratic"}
-ACTION_STATUSES = {"in_progress", "done"}
+COMMITMENT_OUTCOMES = ("kept", "missed", "renegotiated")
+QUALITY_PERSPECTIVES = ("traditional", "scientific", "managerial", "consumerist", "democratic")
+ACTION_STATUSES = ("in_progress", "done")
 CASE_STAGE_TYPES = {EntryType.RESTORATIVE_CONVERSATION, EntryType.AGREEMENT, EntryType.REVIEW}
 SYSTEM_EVENTS = {
     "relationship_opened",
@@ -52,6 +53,9 @@ SYSTEM_EVENTS = {
     "deadline_missed",
     "commitment_missed",
 }
+
+# Dates are the stuff of a log about commitments and meetings; the other kinds identify a child.
+DATE_KIND = "a date that could be a date of birth"
 
 _Errors = dict[str, list[str]]
 
@@ -195,9 +199,11 @@ def _commitment_apply_update(commitment_entry: Entry, payload: dict[str, Any]) -
     if outcome == "renegotiated":
         commitment.due_date = datetime.date.fromisoformat(payload["due_date"])
         commitment.status = CommitmentStatus.OPEN
+        # A new date earns its own reminder and, if it passes too, its own "missed" entry.
+        commitment.reminded_for = commitment.missed_recorded_for = None
     else:
         commitment.status = CommitmentStatus.KEPT if outcome == "kept" else CommitmentStatus.MISSED
-    commitment.save(update_fields=["due_date", "status"])
+    commitment.save(update_fields=["due_date", "status", "reminded_for", "missed_recorded_for"])
 
 
 @transaction.atomic
@@ -237,9 +243,39 @@ def system_entry_record(
 def _json_roundtrip(payload: dict[str, Any]) -> dict[str, Any]:
     """The payload as the database will hand it back, so the hash made now verifies later."""
     try:
-        return dict(json.loads(json.dumps(payload, allow_nan=False), parse_float=_refuse_float))
+        payload = dict(json.loads(json.dumps(payload, allow_nan=False), parse_float=_refuse_float))
     except (TypeError, ValueError) as error:
         raise ValidationError({"payload": [f"The details must be plain JSON values: {error}"]}) from error
+    if any(_unstorable(text) for text in _texts(payload)):
+        raise ValidationError({"payload": ["The details contain a character that cannot be stored."]})
+    return payload
+
+
+def _texts(value: Any) -> list[str]:
+    """Every string in a JSON value, keys included."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for key, item in value.items() for text in (key, *_texts(item))]
+    if isinstance(value, list):
+        return [text for item in value for text in _texts(item)]
+    return []
+
+
+def _unstorable(text: str) -> bool:
+    # PostgreSQL text holds no NUL, and a lone surrogate has no UTF-8 form to hash.
+    return "\x00" in text or any("\ud800" <= character <= "\udfff" for character in text)
+
+
+def _identifier_errors(errors: _Errors, body: str, payload: dict[str, Any]) -> None:
+    """An entry can never be removed, so nothing in it may identify a child: whoever writes
+    it (a form, the API, a task), the body and every text in the details are checked."""
+    if _unstorable(body):
+        errors.setdefault("body", []).append("The text contains a character that cannot be stored.")
+    for field, texts in (("body", [body]), ("payload", _texts(payload))):
+        kinds = sorted({kind for text in texts for kind in identifiers_in(text) if kind != DATE_KIND})
+        if kinds:
+            errors.setdefault(field, []).append(identifiers_message(kinds))
 
 
 def _refuse_float(text: str) -> float:
@@ -262,6 +298,8 @@ def _validate(
         raise ValidationError({"entry_type": [f"Unknown entry type {entry_type!r}."]})
     if not body.strip():
         errors["body"] = ["Write what the entry says."]
+    if entry_type != EntryType.SYSTEM:
+        _identifier_errors(errors, body, payload)
     _validate_author(errors, relationship, entry_type, author_organisation, author_user)
     _validate_links(errors, relationship, entry_type, author_organisation, corrects, replies_to, payload)
     PAYLOAD_RULES.get(entry_type, _no_details)(errors, relationship, payload)
@@ -300,6 +338,8 @@ def _validate_links(
     if corrects is not None:
         if entry_type == EntryType.COMMITMENT:
             errors["corrects"] = ["Change a commitment with a commitment update (renegotiated), not a correction."]
+        elif corrects.entry_type == EntryType.SYSTEM:
+            errors["corrects"] = ["The service's own entries record what happened; reply to one instead."]
         elif corrects.relationship_id != relationship.pk:
             errors["corrects"] = ["A correction belongs to the same relationship as what it corrects."]
         elif corrects.author_organisation_id != (author_organisation.pk if author_organisation else None):
@@ -392,7 +432,7 @@ CASE_KEYS = {"restorative_case", "relationship_state"}
 def _case_stage(errors: _Errors, relationship: Relationship, payload: dict[str, Any]) -> None:
     """A stage of a restorative case names an open case of this relationship, and may say, in
     the field's words, where the relationship is."""
-    if "relationship_state" in payload and payload["relationship_state"] not in RelationshipState.values:
+    if "relationship_state" in payload and payload["relationship_state"] not in tuple(RelationshipState.values):
         errors.setdefault("payload", []).append("Choose one of the words for where the relationship is.")
     if "restorative_case" not in payload:
         if payload.get("closes_case"):
@@ -463,7 +503,7 @@ def _action_update(errors: _Errors, relationship: Relationship, payload: dict[st
 
 def _system(errors: _Errors, relationship: Relationship, payload: dict[str, Any]) -> None:
     # System entries carry their event's own references (an offer, a reason) beside the kind.
-    if payload.get("event") not in SYSTEM_EVENTS:
+    if not isinstance(payload.get("event"), str) or payload["event"] not in SYSTEM_EVENTS:
         errors.setdefault("payload", []).append("A system entry names its event.")
 
 
@@ -602,6 +642,10 @@ def administrator_access_record(*, relationship: Relationship, user: User, reaso
         raise ValidationError({"user": ["Only staff administrators read a log by audited access."]})
     if len(reason.strip()) < 10:
         raise ValidationError({"reason": ["Say why you need to read this log (at least 10 characters)."]})
+    kinds = [kind for kind in identifiers_in(reason) if kind != DATE_KIND]
+    if kinds or _unstorable(reason):
+        # The reason is written into the log for ever: it must not identify a child either.
+        raise ValidationError({"reason": [identifiers_message(kinds) if kinds else "The reason cannot be stored."]})
     access = AdministratorAccess.objects.create(relationship=relationship, user=user, reason=reason.strip())
     system_entry_record(
         relationship=relationship,

@@ -201,7 +201,7 @@ def _linked_entry(relationship: Relationship, value: str | None) -> Entry | None
     """An entry of this relationship named in the query string; 404 for any other."""
     if not value:
         return None
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):  # "²" is a digit to Python, not to int()
         raise Http404("No such entry.")
     return get_object_or_404(Entry.objects.filter(relationship=relationship), pk=int(value))
 

@@ -481,3 +481,13 @@ def test_the_openapi_schema_describes_the_trust_endpoints(client, cast: Cast):
 def test_the_openapi_schema_generates_without_warnings_and_validates(tmp_path: Path):
     reset_generator_stats()  # warnings are counted once per process; count afresh
     call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(tmp_path / "schema.yaml"))
+
+
+def test_the_api_refuses_an_entry_that_identifies_a_child(client, cast: Cast, relationship):
+    client.force_login(cast.commissioner_a)
+    before = Entry.objects.count()
+    response = _post(client, relationship, {"entry_type": "note", "body": "NHS 943 476 5919, case 123456."})
+    assert response.status_code == 400
+    assert set(response.json()) == {"body"}
+    assert "943" not in response.content.decode()  # the refusal names the kind, never echoes the text
+    assert Entry.objects.count() == before

@@ -1147,3 +1147,81 @@ def test_journey_entries_tell_nobody_but_an_administrators_reading_tells_both(re
         f"Log with {cast.provider_organisation_p}: A service administrator read the log (entry 2 says why).",
         f"Log with {cast.local_authority_a}: A service administrator read the log (entry 2 says why).",
     }
+
+
+# --- Found in the second review --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "payload", "errors"),
+    [
+        ("Call 07700 900123 about it.", {}, "body"),
+        ("A plan.", {"what": "Visit at LS6 2AB", "by_whom": "Team", "due_date": "2027-01-04"}, "payload"),
+    ],
+)
+def test_nothing_written_to_the_log_may_identify_a_child(relationship, cast, body, payload, errors):
+    entry_type = EntryType.COMMITMENT if payload else EntryType.NOTE
+    if payload:
+        payload["owner_organisation"] = cast.local_authority_a.pk
+    with refused():
+        add(relationship, by_a(cast), entry_type, body, payload=payload)
+    with pytest.raises(ValidationError) as caught:
+        add(relationship, by_a(cast), entry_type, body, payload=payload)
+    assert list(caught.value.message_dict) == [errors]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{"outcome": ["kept"]}, {"outcome": {"kept": 1}}, {"outcome": "kept", "due_date": ["2027-01-01"]}],
+)
+def test_details_of_the_wrong_shape_are_refused_not_a_crash(relationship, cast, payload):
+    commitment = commitment_add(relationship, cast)
+    with refused():
+        add(relationship, by_p(cast), EntryType.COMMITMENT_UPDATE, payload=payload, replies_to=commitment)
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "a\ud800b"])
+def test_characters_that_cannot_be_stored_are_refused(relationship, cast, agreement, text):
+    with refused():
+        add(
+            relationship,
+            by_a(cast),
+            EntryType.AGREEMENT,
+            payload={"actions": [{"action": text, "owner": "Team"}]},
+        )
+
+
+def test_the_services_own_entries_are_answered_not_corrected(relationship, cast):
+    offer = system_entry_record(
+        relationship=relationship,
+        event="offer_made",
+        body="Provider P offered a home.",
+        author_organisation=cast.provider_organisation_p,
+        event_key="offer_made:9",
+    )
+    with refused({"corrects": ["The service's own entries record what happened; reply to one instead."]}):
+        add(relationship, by_p(cast), EntryType.NOTE, "We offered a different home.", corrects=offer)
+
+
+def test_an_administrators_reason_may_not_identify_a_child(relationship, cast):
+    with refused():
+        administrator_access_record(relationship=relationship, user=cast.admin, reason="Case 1234567, NHS 943 476 5919")
+    assert not AdministratorAccess.objects.exists()
+
+
+def test_renegotiating_a_missed_commitment_rearms_the_nightly_check(relationship, cast):
+    commitment = commitment_add(relationship, cast)
+    Commitment.objects.filter(entry=commitment).update(
+        status=CommitmentStatus.MISSED,
+        reminded_for=datetime.date(2026, 12, 1),
+        missed_recorded_for=datetime.date(2026, 12, 1),
+    )
+    add(
+        relationship,
+        by_p(cast),
+        EntryType.COMMITMENT_UPDATE,
+        payload={"outcome": "renegotiated", "due_date": "2026-12-01"},
+        replies_to=commitment,
+    )
+    row = Commitment.objects.get(entry=commitment)
+    assert (row.status, row.reminded_for, row.missed_recorded_for) == (CommitmentStatus.OPEN, None, None)

@@ -777,3 +777,9 @@ def test_administrators_readings_are_listed_in_the_admin_and_cannot_be_edited(cl
     assert listing.status_code == 200
     assert reason in listing.content.decode()
     assert client.get(reverse("admin:trust_administratoraccess_add")).status_code == 403
+
+
+def test_an_entry_named_by_a_digit_that_is_not_a_number_is_not_found(client: Client, cast: Cast, samples):
+    client.force_login(cast.commissioner_a)
+    url = _url("entry_add", samples.relationship, type="reply", replies_to="²")
+    assert client.get(url).status_code == 404
