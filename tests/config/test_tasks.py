@@ -4,20 +4,13 @@ real Celery worker with it."""
 from __future__ import annotations
 
 import contextlib
-import os
-import subprocess
-import sys
-import uuid
-from pathlib import Path
 
 import pytest
 from django.db import transaction
 
 from config.celery import app as celery_app
 from config.tasks import ping_task, schedule_task
-from tests.conftest import require_service
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.workers import real_worker
 
 
 @pytest.mark.django_db(transaction=True)
@@ -38,43 +31,11 @@ def test_without_redis_tasks_run_in_process():
     assert ping_task.delay("here").get(timeout=5) == "pong:here"
 
 
-def _redis_url() -> str | None:
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        return None
-    import redis
-
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.RedisError:
-        return None
-    return url
-
-
 @pytest.mark.services
 def test_a_real_worker_answers_through_redis():
-    url = _redis_url()
-    require_service("Redis", url is not None, "set REDIS_URL to a running Redis")
-    assert url is not None
-    queue = f"test-{uuid.uuid4().hex[:8]}"  # our own queue: no other worker takes the message
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue, "--loglevel=WARNING"],
-        cwd=ROOT,
-        env={**os.environ, "REDIS_URL": url, "DJANGO_SETTINGS_MODULE": "tests.settings"},
-    )
-    previous = dict(celery_app.conf)
-    celery_app.conf.update(task_always_eager=False, broker_url=url, result_backend=url)
-    try:
+    with real_worker("test", with_database=False) as queue:
         result = ping_task.apply_async(args=("through-redis",), queue=queue)
         assert result.get(timeout=60) == "pong:through-redis"
-    finally:
-        celery_app.conf.update(
-            task_always_eager=previous["task_always_eager"],
-            broker_url=previous["broker_url"],
-            result_backend=previous["result_backend"],
-        )
-        worker.terminate()
-        worker.wait(timeout=30)
 
 
 def test_every_task_can_be_sent():

@@ -10,11 +10,9 @@ import os
 import re
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import psycopg2
 import pytest
@@ -36,10 +34,9 @@ from ownership.models import ENGLAND_CODE, CostSnapshot, MarketSnapshot, Recompu
 from ownership.services import bods_file_import, ownership_edges_load, provider_entity_ensure
 from ownership.tasks import recompute_market_task
 from providers.models import Home, HomeObservation, ImportRun
-from tests.config.test_tasks import _redis_url
-from tests.conftest import require_service
 from tests.factories import StaffUserFactory, totp_activate
 from tests.ownership.factories import HomeFactory, ProviderRecordFactory
+from tests.workers import real_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 REGISTER_2025 = ROOT / "ownership" / "data" / "ofsted" / "provider_at_march_2025.csv"
@@ -495,49 +492,13 @@ def test_admin_shows_snapshots_read_only_with_filters(reference_data, staff_clie
 # ---------------------------------------------------------------- a real worker
 
 
-def _database_url() -> str:
-    parameters = connection.settings_dict
-    user = quote(parameters["USER"] or "", safe="")
-    password = quote(parameters["PASSWORD"] or "", safe="")
-    credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
-    host = parameters["HOST"] or ""
-    if host.startswith("/"):
-        return f"postgresql://{credentials}/{parameters['NAME']}?host={host}"
-    port = f":{parameters['PORT']}" if parameters["PORT"] else ""
-    return f"postgresql://{credentials}{host}{port}/{parameters['NAME']}"
-
-
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_recomputes_the_test_database(reference_data):
-    url = _redis_url()
-    require_service("Redis", url is not None, "set REDIS_URL to a running Redis")
-    assert url is not None
     observed_home()
-    queue = f"test-recompute-{uuid.uuid4().hex[:8]}"
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue, "--loglevel=WARNING"],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "REDIS_URL": url,
-            "DATABASE_URL": _database_url(),
-            "DJANGO_SETTINGS_MODULE": "tests.settings",
-        },
-    )
-    previous = dict(celery_app.conf)
-    celery_app.conf.update(task_always_eager=False, broker_url=url, result_backend=url)
-    try:
+    with real_worker("test-recompute") as queue:
         result = recompute_market_task.apply_async(kwargs={"trigger": "schedule"}, queue=queue)
         answer = result.get(timeout=120)
-    finally:
-        celery_app.conf.update(
-            task_always_eager=previous["task_always_eager"],
-            broker_url=previous["broker_url"],
-            result_backend=previous["result_backend"],
-        )
-        worker.terminate()
-        worker.wait(timeout=30)
 
     run = RecomputeRun.objects.get()
     assert answer == {"run_id": run.pk, "status": "succeeded", "rows_written": 36}

@@ -4,11 +4,6 @@ process and through a real Celery worker."""
 from __future__ import annotations
 
 import datetime
-import os
-import subprocess
-import sys
-import uuid
-from pathlib import Path
 
 import pytest
 from celery.schedules import crontab
@@ -18,10 +13,9 @@ from django.utils import timezone
 from commissioning import services
 from config.celery import app as celery_app
 from tests.commissioning.conftest import provider_of, referral_details
-from tests.config.test_tasks import _redis_url
-from tests.conftest import Cast, require_service
+from tests.conftest import Cast
 from tests.factories import HomeFactory
-from tests.ownership.test_recompute import _database_url
+from tests.workers import real_worker
 from trust.models import Commitment, CommitmentStatus, Entry, EntryType, Relationship, RelationshipIndicators
 from trust.selectors import chain_verify
 from trust.services import trust_entry_add
@@ -30,8 +24,6 @@ from trust.tasks import (
     journey_event_record_task,
     relationship_indicators_recompute_task,
 )
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_nightly_schedules_run_after_the_referral_tasks():
@@ -108,40 +100,16 @@ def test_the_commitments_task_checks_as_of_today(cast: Cast):
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_records_a_journey_event_in_the_test_database(cast: Cast, monkeypatch):
-    url = _redis_url()
-    require_service("Redis", url is not None, "set REDIS_URL to a running Redis")
-    assert url is not None
     # The journey commits for real; its in-process delivery is dropped so the worker does the work.
     monkeypatch.setattr(journey_event_record_task, "delay", lambda *args: None)
     send_now(cast)
     invitation = cast.provider_organisation_p.provider_organisation.referral_invitations.get()
     assert not Entry.objects.exists()
-    queue = f"test-trust-{uuid.uuid4().hex[:8]}"  # our own queue: no other worker takes the message
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue, "--loglevel=WARNING"],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "REDIS_URL": url,
-            "DATABASE_URL": _database_url(),
-            "DJANGO_SETTINGS_MODULE": "tests.settings",
-        },
-    )
-    previous = dict(celery_app.conf)
-    celery_app.conf.update(task_always_eager=False, broker_url=url, result_backend=url)
-    try:
+    with real_worker("test-trust") as queue:
         first = journey_event_record_task.apply_async(args=("invitation_sent", invitation.pk), queue=queue)
         entry_id = first.get(timeout=120)
         again = journey_event_record_task.apply_async(args=("invitation_sent", invitation.pk), queue=queue)
         assert again.get(timeout=60) is None  # idempotent across deliveries
-    finally:
-        celery_app.conf.update(
-            task_always_eager=previous["task_always_eager"],
-            broker_url=previous["broker_url"],
-            result_backend=previous["result_backend"],
-        )
-        worker.terminate()
-        worker.wait(timeout=30)
 
     relationship = Relationship.objects.get()
     assert (relationship.local_authority, relationship.counterpart) == (
