@@ -8,7 +8,6 @@ from typing import cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -26,20 +25,13 @@ from commissioning.forms import (
 )
 from commissioning.matching import Candidate
 from commissioning.models import Invitation, PlacementRequest, RiskToChild, RiskToOthers
+from config.forms import form_errors_add
 
 GET_POST = require_http_methods(["GET", "POST"])
 
 
 def _user(request: HttpRequest) -> User:
     return cast(User, request.user)  # LoginRequiredMiddleware has refused anonymous requests
-
-
-def _add_errors(form: Form, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, field_errors in error.message_dict.items():
-        form.add_error(name if name in form.fields else None, field_errors)
 
 
 def _candidates(placement_request: PlacementRequest) -> list[Candidate]:
@@ -90,7 +82,7 @@ def referral_create(request: HttpRequest) -> HttpResponse:
                 organisation=organisation, details=form.details(), created_by=_user(request)
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, "Draft saved. Check which homes it would reach, then send it.")
             return redirect("commissioning:referral_preview", pk=referral.pk)
@@ -112,7 +104,7 @@ def referral_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 placement_request=referral, details=form.details(), updated_by=_user(request)
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, "Draft saved.")
             return redirect("commissioning:referral_preview", pk=referral.pk)
@@ -135,7 +127,7 @@ def referral_preview(request: HttpRequest, pk: int) -> HttpResponse:
                 placement_request=referral, homes=list(form.cleaned_data["homes"]), sent_by=_user(request)
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, f"Referral sent to {len(invitations)} providers.")
             return redirect("commissioning:referral_detail", pk=referral.pk)
@@ -181,7 +173,7 @@ def referral_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
                 placement_request=referral, reason=form.cleaned_data["reason"], withdrawn_by=_user(request)
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, "Referral withdrawn. Every invited provider has been told.")
             return redirect("commissioning:referral_detail", pk=referral.pk)
@@ -197,7 +189,7 @@ def offer_accept(request: HttpRequest, pk: int, offer_pk: int) -> HttpResponse:
         try:
             services.offer_accept(offer=offer, accepted_by=_user(request), reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _add_errors(form, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, "Offer accepted. The placement is recorded and every provider has been told.")
             return redirect("commissioning:referral_detail", pk=referral.pk)
@@ -228,7 +220,7 @@ def placement_end(request: HttpRequest, pk: int) -> HttpResponse:
                 ended_by=_user(request),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, "End date recorded.")
             return redirect("commissioning:placement_list")
@@ -288,7 +280,7 @@ def offer_create(request: HttpRequest, pk: int) -> HttpResponse:
                 conditions=data["conditions"], made_by=_user(request),
             )  # fmt: skip
         except ValidationError as error:
-            _add_errors(form, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, "Offer sent to the local authority.")
             return redirect("commissioning:invitation_detail", pk=invitation.pk)
@@ -310,7 +302,7 @@ def invitation_decline(request: HttpRequest, pk: int) -> HttpResponse:
                 declined_by=_user(request),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, "Declined. The local authority has been told.")
             return redirect("commissioning:invitation_list")

@@ -16,7 +16,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -24,6 +23,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import Organisation, OrganisationKind, User
+from config.forms import form_errors_add
 from trust import services
 from trust.forms import (
     ANSWERING_TYPES,
@@ -76,21 +76,13 @@ from trust.selectors import (
 GET_POST = require_http_methods(["GET", "POST"])
 ENTRIES_PER_PAGE = 50
 # Service errors about who writes are about the side chosen on the form.
-SIDE_ERRORS = {"author_organisation", "author_user", "organisation"}
+# The services name the side in several ways; the forms have one "organisation" field.
+SIDE_ERRORS = dict.fromkeys(("author_organisation", "author_user", "organisation"), "organisation")
 WRITING_KINDS = (OrganisationKind.LOCAL_AUTHORITY, OrganisationKind.PROVIDER, OrganisationKind.FEDERATION)
 
 
 def _user(request: HttpRequest) -> User:
     return cast(User, request.user)  # LoginRequiredMiddleware has refused anonymous requests
-
-
-def _add_errors(form: Form, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, field_errors in error.message_dict.items():
-        target = "organisation" if name in SIDE_ERRORS else name
-        form.add_error(target if target in form.fields else None, field_errors)
 
 
 def _posted(request: HttpRequest) -> Any:
@@ -151,7 +143,7 @@ def relationship_list(request: HttpRequest) -> HttpResponse:
                 opened_by=user, organisation=form.organisation_chosen(), other_organisation=form.other_chosen()
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            form_errors_add(form, error, renamed=SIDE_ERRORS)
         else:
             messages.success(request, f"The log of your relationship with {form.other_chosen()} is open.")
             return redirect("trust:relationship", pk=relationship.pk)
@@ -297,7 +289,7 @@ def entry_add(request: HttpRequest, pk: int) -> HttpResponse:
                 corrects=asked.corrects, replies_to=asked.replies_to,
             )  # fmt: skip
         except ValidationError as error:
-            _add_errors(form, error)
+            form_errors_add(form, error, renamed=SIDE_ERRORS)
         else:
             messages.success(request, f"{entry.get_entry_type_display()} added to the log as entry {entry.sequence}.")
             return redirect("trust:relationship", pk=relationship.pk)
@@ -329,7 +321,7 @@ def case_open(request: HttpRequest, pk: int, entry: int) -> HttpResponse:
         try:
             case = services.restorative_case_open(concern=concern, opened_by=_user(request), organisation=form.side())
         except ValidationError as error:
-            _add_errors(form, error)
+            form_errors_add(form, error, renamed=SIDE_ERRORS)
         else:
             messages.success(request, "Restorative case opened. Both organisations can see it in the log.")
             return redirect("trust:case", pk=relationship.pk, case=case.pk)
@@ -421,7 +413,7 @@ def pulse(request: HttpRequest, pk: int) -> HttpResponse:
                 scores=form.scores(), comment=form.cleaned_data["comment"],
             )  # fmt: skip
         except ValidationError as error:
-            _add_errors(form, error)
+            form_errors_add(form, error, renamed=SIDE_ERRORS)
         else:
             messages.success(request, "Thank you. Your answers for this quarter are recorded.")
             return redirect("trust:relationship", pk=relationship.pk)
@@ -450,7 +442,7 @@ def audited_access(request: HttpRequest, pk: int) -> HttpResponse:
                 relationship=relationship, user=user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            form_errors_add(form, error, renamed=SIDE_ERRORS)
         else:
             # Shown in this response, never at a URL: each reading is one recorded access.
             report = chain_verify(relationship)
