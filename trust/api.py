@@ -170,7 +170,7 @@ class EntryOfThisRelationshipField(serializers.PrimaryKeyRelatedField[Entry]):
     default_error_messages = {"does_not_exist": "There is no entry {pk_value} in this relationship's log."}
 
     def get_queryset(self) -> QuerySet[Entry]:
-        return Entry.objects.filter(relationship=self.context["relationship"])
+        return selectors.entries_of(self.context["relationship"])
 
 
 class SideOfThisRelationshipField(serializers.PrimaryKeyRelatedField[Organisation]):

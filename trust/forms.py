@@ -18,6 +18,7 @@ from django.forms.boundfield import BoundField, BoundWidget
 from accounts.models import Organisation, OrganisationKind
 from commissioning.identifiers import identifiers_in, identifiers_message
 from trust.models import EntryType, PulseCheckIn, Relationship, RelationshipState, RestorativeCase
+from trust.selectors import organisations_to_open_with
 from trust.services import DATE_KIND
 
 ACTION_ROWS = 5
@@ -94,7 +95,7 @@ class RelationshipOpenForm(forms.Form):
             del self.fields["organisation"]
         else:
             _choices_set(self, "organisation", _organisation_choices(own))
-        others = Organisation.objects.filter(kind__in=self._other_kinds()).exclude(pk__in=self.own).order_by("name")
+        others = organisations_to_open_with(own, self._other_kinds())
         self.others = {organisation.pk: organisation for organisation in others}
         _choices_set(self, "other_organisation", [("", "Choose an organisation"), *_organisation_choices(others)])
         self.fields["other_organisation"].label = self._other_label()

@@ -146,6 +146,18 @@ def sides_acting_for(user: AnyUser, relationship: Relationship) -> list[Organisa
     return list(organisations_acting_for(user).filter(pk__in=relationship.sides()).order_by("kind", "name"))
 
 
+def entries_of(relationship: Relationship) -> QuerySet[Entry]:
+    """The entries of one relationship: the only place a URL's entry id is looked up, so an id
+    from another relationship is simply not found. `relationship` comes from
+    `relationships_visible_to`."""
+    return Entry.objects.filter(relationship=relationship)
+
+
+def organisations_to_open_with(own: list[Organisation], kinds: set[str]) -> QuerySet[Organisation]:
+    """The other side's organisations a relationship can be opened with, by name."""
+    return Organisation.objects.filter(kind__in=kinds).exclude(pk__in=[o.pk for o in own]).order_by("name")
+
+
 def timeline(relationship: Relationship, *, entry_type: str | None = None) -> QuerySet[Entry]:
     """The relationship's entries newest first, optionally of one type, ready to render."""
     entries = Entry.objects.filter(relationship=relationship)

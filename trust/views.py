@@ -61,6 +61,7 @@ from trust.selectors import (
     StageReached,
     chain_verify,
     commitments_of,
+    entries_of,
     organisations_acting_for,
     pulse_check_ins_of,
     relationship_for_audited_access,
@@ -195,7 +196,7 @@ def _linked_entry(relationship: Relationship, value: str | None) -> Entry | None
         return None
     if not (value.isascii() and value.isdigit()):  # "²" is a digit to Python, not to int()
         raise Http404("No such entry.")
-    return get_object_or_404(Entry.objects.filter(relationship=relationship), pk=int(value))
+    return get_object_or_404(entries_of(relationship), pk=int(value))
 
 
 def _answer_fits(entry_type: str, replies_to: Entry | None) -> bool:
@@ -311,7 +312,7 @@ def entry_add(request: HttpRequest, pk: int) -> HttpResponse:
 @GET_POST
 def case_open(request: HttpRequest, pk: int, entry: int) -> HttpResponse:
     relationship = _relationship(request, pk)
-    concern = get_object_or_404(Entry.objects.filter(relationship=relationship, entry_type=EntryType.CONCERN), pk=entry)
+    concern = get_object_or_404(entries_of(relationship).filter(entry_type=EntryType.CONCERN), pk=entry)
     existing = restorative_cases_of(relationship).filter(concern=concern).first()
     if existing is not None:
         messages.info(request, "This concern already has a restorative case.")

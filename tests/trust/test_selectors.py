@@ -212,3 +212,26 @@ def test_the_relationship_state_is_the_latest_word_said_in_the_case(cast):
     review = stage(EntryType.REVIEW, {"restorative_case": case.pk, "relationship_state": "reconciliation"})
     word = restorative_case_relationship_state(case)
     assert (word, word.payload["relationship_state"] if word else None) == (review, "reconciliation")
+
+
+def test_entries_of_hold_one_relationship_only(relationship, five_entries, cast):
+    from trust.models import RelationshipOrigin
+    from trust.selectors import entries_of
+    from trust.services import relationship_get_or_create
+
+    other = relationship_get_or_create(
+        local_authority_organisation=cast.local_authority_b,
+        counterpart=cast.provider_organisation_p,
+        created_via=RelationshipOrigin.INVITATION,
+    )
+    assert list(entries_of(relationship).order_by("sequence")) == five_entries
+    assert not entries_of(other).exists()
+
+
+def test_a_relationship_is_opened_with_the_other_kind_of_organisation(cast):
+    from trust.selectors import organisations_to_open_with
+
+    others = organisations_to_open_with([cast.local_authority_a], {"provider", "federation"})
+    assert cast.provider_organisation_p in others
+    assert cast.local_authority_a not in others
+    assert cast.local_authority_b not in others
