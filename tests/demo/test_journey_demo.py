@@ -36,40 +36,22 @@ from demo.placements import DEMO_TODAY
 from demo.services import demo_load
 from geography.models import LocalAuthority
 from providers.models import Home, HomeProfile, ProviderOrganisation, Sector, Vacancy
-from tests.factories import HomeFactory, RegistryProviderFactory
+from tests.demo.conftest import PASSWORD, registry_create
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "demo-password-123"
-NEAR_LEEDS = ("E08000035", "E08000032", "E08000036")  # Leeds, Bradford, Wakefield
 
 
 def _authority(ons_code: str) -> LocalAuthority:
     return LocalAuthority.objects.get(ons_code=ons_code)
 
 
-@pytest.fixture
-def registry(reference_data) -> ProviderOrganisation:
-    """A provider with four homes around Leeds (the one the demo should pick), a larger group
-    and a council near Leeds (both to be passed over), and 60 single-home providers."""
-    chosen = RegistryProviderFactory(name="Aire Valley Care Limited")
-    for ons_code in (*NEAR_LEEDS, "E08000035"):
-        HomeFactory(provider_organisation=chosen, local_authority=_authority(ons_code))
-    large = RegistryProviderFactory(name="Big Group Limited")
-    HomeFactory.create_batch(9, provider_organisation=large, local_authority=_authority("E08000035"))
-    council = RegistryProviderFactory(name="Leeds City Council")
-    HomeFactory.create_batch(
-        5, provider_organisation=council, local_authority=_authority("E08000035"), sector=Sector.LOCAL_AUTHORITY
-    )
-    HomeFactory.create_batch(60)
-    return chosen
-
-
-@pytest.fixture
-def loaded(registry: ProviderOrganisation) -> ProviderOrganisation:
+@pytest.fixture(scope="module")
+def loaded(module_transaction) -> ProviderOrganisation:
+    """The demo on a small registry, loaded once for the module (tests/demo/conftest.py)."""
+    chosen = registry_create()
     demo_load(password=PASSWORD)
     demo_journey_load(referrals=48, sample=50, seed=7)
-    return registry
+    return chosen
 
 
 def _leeds_details() -> ReferralDetails:

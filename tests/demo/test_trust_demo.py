@@ -6,6 +6,7 @@ nothing."""
 from __future__ import annotations
 
 import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db.models import Q
@@ -20,7 +21,7 @@ from demo.homes import DEMO_PROVIDER_NAME
 from demo.journey import demo_journey_load
 from demo.services import demo_load
 from demo.trust import demo_trust_load
-from tests.demo.test_journey_demo import PASSWORD, registry  # noqa: F401 - the fixture
+from tests.demo.conftest import PASSWORD, registry_create
 from trust.commitments import commitments_check
 from trust.indicators import DEFINITIONS, relationship_indicators_recompute_all
 from trust.models import CommitmentStatus, Entry, EntryType, Relationship, RestorativeStage
@@ -29,10 +30,16 @@ from trust.selectors import chain_verify, restorative_stages
 pytestmark = pytest.mark.django_db
 
 TODAY = datetime.date(2026, 11, 26)
+# The story's recent fortnight is dated back from today, and its indicators (days since the
+# last dialogue, the oldest open concern) are counted to now: both are pinned to this moment.
+DEMO_CLOCK = datetime.datetime(2026, 11, 26, 12, 0, tzinfo=ZoneInfo("Europe/London"))
 
 
-@pytest.fixture
-def loaded(registry) -> Relationship:  # noqa: F811 - the imported fixture
+@pytest.fixture(scope="module")
+def loaded(module_transaction, clock_at) -> Relationship:
+    """The demo and its trust story on a small registry, loaded once for the module."""
+    assert clock_at.date() == TODAY
+    registry_create()
     demo_load(password=PASSWORD)
     with journey_events_paused():
         demo_journey_load(referrals=48, sample=50, seed=7)
