@@ -4,7 +4,6 @@ import pytest
 
 from commissioning.deadlines import (
     LONDON,
-    OutsideBankHolidayTableError,
     add_working_days,
     is_working_day,
     response_deadline,
@@ -62,9 +61,61 @@ def test_working_days():
     assert add_working_days(datetime.date(2025, 12, 24), 1) == datetime.date(2025, 12, 29)
 
 
-def test_beyond_the_table_is_a_clear_error():
-    with pytest.raises(OutsideBankHolidayTableError, match=r"2028-01-04 is outside the bank holiday table"):
-        response_deadline(Urgency.UNDER_5_DAYS, london(2028, 1, 3, 9, 0))
+# GOV.UK's published England and Wales bank holidays (https://www.gov.uk/bank-holidays.json)
+# for 2019-2027, the table the code kept by hand before the `holidays` package: substitute
+# days and the one-off holidays of 2020 (VE day moved), 2022 (Platinum Jubilee, State Funeral)
+# and 2023 (Coronation) included.
+PUBLISHED_2019_TO_2027 = {
+    datetime.date.fromisoformat(day)
+    for day in (
+        "2019-01-01", "2019-04-19", "2019-04-22", "2019-05-06", "2019-05-27", "2019-08-26", "2019-12-25", "2019-12-26",
+        "2020-01-01", "2020-04-10", "2020-04-13", "2020-05-08", "2020-05-25", "2020-08-31", "2020-12-25", "2020-12-28",
+        "2021-01-01", "2021-04-02", "2021-04-05", "2021-05-03", "2021-05-31", "2021-08-30", "2021-12-27", "2021-12-28",
+        "2022-01-03", "2022-04-15", "2022-04-18", "2022-05-02", "2022-06-02", "2022-06-03", "2022-08-29", "2022-09-19",
+        "2022-12-26", "2022-12-27",
+        "2023-01-02", "2023-04-07", "2023-04-10", "2023-05-01", "2023-05-08", "2023-05-29", "2023-08-28", "2023-12-25",
+        "2023-12-26",
+        "2024-01-01", "2024-03-29", "2024-04-01", "2024-05-06", "2024-05-27", "2024-08-26", "2024-12-25", "2024-12-26",
+        "2025-01-01", "2025-04-18", "2025-04-21", "2025-05-05", "2025-05-26", "2025-08-25", "2025-12-25", "2025-12-26",
+        "2026-01-01", "2026-04-03", "2026-04-06", "2026-05-04", "2026-05-25", "2026-08-31", "2026-12-25", "2026-12-28",
+        "2027-01-01", "2027-03-26", "2027-03-29", "2027-05-03", "2027-05-31", "2027-08-30", "2027-12-27", "2027-12-28",
+    )
+}  # fmt: skip
+
+
+def test_the_weekdays_off_are_the_published_bank_holidays():
+    day, weekdays_off = datetime.date(2019, 1, 1), set()
+    while day.year < 2028:
+        if day.weekday() < 5 and not is_working_day(day):
+            weekdays_off.add(day)
+        day += datetime.timedelta(days=1)
+    assert weekdays_off == PUBLISHED_2019_TO_2027
+
+
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        (datetime.date(2026, 12, 28), False),  # Monday: the substitute for Boxing Day (a Saturday)
+        (datetime.date(2026, 12, 29), True),
+        (datetime.date(2027, 12, 27), False),  # Christmas Day on a Saturday: Monday off...
+        (datetime.date(2027, 12, 28), False),  # ... and Boxing Day on a Sunday: Tuesday off
+        (datetime.date(2028, 1, 3), False),  # New Year's Day on a Saturday: Monday off
+        (datetime.date(2028, 2, 29), True),  # a leap day, a Tuesday
+        (datetime.date(2031, 4, 11), False),  # Good Friday 2031
+        (datetime.date(2031, 4, 14), False),  # Easter Monday 2031
+        (datetime.date(2033, 12, 26), False),  # Boxing Day 2033, a Monday
+        (datetime.date(2033, 12, 27), False),  # the substitute for Christmas Day (a Sunday)
+    ],
+)
+def test_working_days_in_any_year(day, working):
+    assert is_working_day(day) is working
+
+
+def test_deadlines_work_beyond_the_years_once_kept_by_hand():
+    # Sent on Monday 3 January 2028 (a substitute New Year's Day): two working days from it.
+    assert response_deadline(Urgency.UNDER_5_DAYS, london(2028, 1, 3, 9, 0)) == london(2028, 1, 5, 17, 0)
+    # Thursday 10 April 2031, the day before Good Friday: Easter is skipped.
+    assert response_deadline(Urgency.UNDER_5_DAYS, london(2031, 4, 10, 9, 0)) == london(2031, 4, 16, 17, 0)
 
 
 def test_a_naive_time_is_refused():
