@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from accounts.models import Organisation, User
 from geography.models import LocalAuthority
@@ -24,6 +25,12 @@ from tests.factories import (
 from tests.trust.flush import flush_opt_in_arm, flush_opt_in_disarm
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "").lower() in {"1", "true", "yes"}
+
+
+def pytest_report_header() -> str:
+    moved = os.environ.get("TEST_CLOCK")
+    # tests/settings.py moved the clock already; say so, as the first thing a reader sees.
+    return f"clock: moved to {moved} (TEST_CLOCK), now {timezone.now().isoformat()}" if moved else "clock: real"
 
 
 def require_service(name: str, available: bool, why: str) -> None:

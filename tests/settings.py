@@ -11,6 +11,11 @@ os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/rela
 os.environ.setdefault("DJANGO_SECURE", "false")
 
 from config.settings import *  # noqa: F403
+from tests.clock import clock_move_from_environment
+
+# TEST_CLOCK=2028-02-29 runs the tests on another day (README, "Tests on any day"). Set here,
+# the settings every test process loads, so a Celery worker a test starts moves with it.
+clock_move_from_environment()
 
 # `make bench` runs its measurements in child processes against the database it made.
 if os.environ.get("BENCH_DATABASE_NAME"):
