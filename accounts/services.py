@@ -87,9 +87,7 @@ def invitation_create(
         expires_at=now + datetime.timedelta(days=settings.INVITATION_EXPIRY_DAYS),
     )
     accept_url = settings.SITE_URL.rstrip("/") + reverse("accounts:invitation_accept", args=[token])
-    from accounts.tasks import invitation_email_send_task
-
-    schedule_task(invitation_email_send_task, invitation.pk, accept_url)
+    schedule_task("accounts.invitation_email_send_task", invitation.pk, accept_url)
     return invitation, token
 
 

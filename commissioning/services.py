@@ -45,7 +45,6 @@ from commissioning.models import (
     RiskToOthers,
     Urgency,
 )
-from commissioning.tasks import invitation_email_send_task
 from config.tasks import schedule_task
 from geography.models import LocalAuthority, PostcodeDistrict
 from providers.models import Home, Need, ProviderOrganisation
@@ -312,7 +311,7 @@ def _invite(
         f"New referral from {placement_request.local_authority.name}: please answer by {deadline}.",
         reverse("commissioning:invitation_detail", args=[invitation.pk]),
     )
-    schedule_task(invitation_email_send_task, invitation.pk)
+    schedule_task("commissioning.invitation_email_send_task", invitation.pk)
     journey_event_publish(JourneyEventKind.INVITATION_SENT, invitation.pk)
     return invitation
 

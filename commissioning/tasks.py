@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from commissioning.models import Invitation
+from commissioning.services import placement_requests_expire, placement_requests_purge
 
 
 def _recipients(invitation: Invitation) -> list[str]:
@@ -67,14 +68,10 @@ def _announce(invitation: Invitation) -> int:
 
 @shared_task(name="commissioning.placement_requests_expire_task", time_limit=600, soft_time_limit=570)
 def placement_requests_expire_task() -> dict[str, int]:
-    from commissioning.services import placement_requests_expire  # services import this module
-
     result = placement_requests_expire()
     return {"requests_expired": result.requests_expired, "invitations_expired": result.invitations_expired}
 
 
 @shared_task(name="commissioning.placement_requests_purge_task", time_limit=600, soft_time_limit=570)
 def placement_requests_purge_task() -> dict[str, int]:
-    from commissioning.services import placement_requests_purge  # services import this module
-
     return {"purged": placement_requests_purge()}

@@ -4,6 +4,9 @@ Services call `schedule_task` inside their transaction; the task is sent only af
 transaction commits, so a worker never sees ids of rows that were rolled back. Without
 REDIS_URL Celery runs the task in-process (eager), still after commit. Changing how tasks
 are delivered later means changing this function alone.
+
+Services name the task rather than import it: tasks are thin and call services, so a service
+importing its task would be an import cycle (pyproject.toml's import contracts refuse them).
 """
 
 from __future__ import annotations
@@ -15,11 +18,29 @@ from celery import shared_task
 from celery.app.task import Task
 from django.db import transaction
 
+from config.celery import app as celery_app
+
 logger = logging.getLogger(__name__)
 
 
-def schedule_task(task: Task, *args: Any, **kwargs: Any) -> None:
-    """Send `task` with the given arguments once the current transaction commits."""
+class UnknownTaskError(LookupError):
+    """No task of that name is registered: a typo in a service, caught when it schedules."""
+
+
+def task_named(name: str) -> Task:
+    """The registered task called `name`, importing every app's tasks.py first, as a worker
+    does at start, when the web process has not needed them yet."""
+    if name not in celery_app.tasks:
+        celery_app.loader.import_default_modules()
+    try:
+        return celery_app.tasks[name]
+    except KeyError:
+        raise UnknownTaskError(f"No Celery task is named {name!r}.") from None
+
+
+def schedule_task(name: str, *args: Any, **kwargs: Any) -> None:
+    """Send the task called `name` with the given arguments once the current transaction commits."""
+    task = task_named(name)  # before the commit, so a wrong name fails the service, loudly
     transaction.on_commit(lambda: _deliver(task, args, kwargs))
 
 

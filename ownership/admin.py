@@ -1,4 +1,5 @@
-"""Curation of the ownership graph: owners, interests, owner-type overrides with reasons."""
+"""Curation of the ownership graph: provider organisations (merge spellings, company numbers),
+owners, interests, owner-type overrides with reasons."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import URLPattern, path
@@ -14,6 +16,38 @@ from django.urls import URLPattern, path
 from accounts.models import User
 from ownership.models import CostSnapshot, Entity, Interest, MarketSnapshot, OwnerTypeOverride, RecomputeRun
 from ownership.registry import registry_changed
+from ownership.scheduling import market_recompute_schedule
+from ownership.services import provider_organisations_merge
+from providers.models import ProviderOrganisation, ProviderOrganisationName
+
+
+class ProviderOrganisationNameInline(admin.TabularInline[ProviderOrganisationName, ProviderOrganisation]):
+    model = ProviderOrganisationName
+    extra = 0
+    readonly_fields = ["name", "first_seen_on", "last_seen_on"]
+    can_delete = False
+
+
+@admin.register(ProviderOrganisation)
+class ProviderOrganisationAdmin(admin.ModelAdmin[ProviderOrganisation]):
+    list_display = ["name", "companies_house_number", "charity_number", "organisation"]
+    search_fields = ["name", "companies_house_number", "names__name"]
+    fields = ["name", "normalised_name", "companies_house_number", "charity_number", "organisation"]
+    readonly_fields = ["normalised_name"]
+    inlines = [ProviderOrganisationNameInline]
+    actions = ["merge_into_first"]
+
+    @admin.action(description="Merge the selected providers into the first one (by id), keeping every spelling")
+    def merge_into_first(self, request: HttpRequest, queryset: QuerySet[ProviderOrganisation]) -> None:
+        chosen = list(queryset.order_by("pk"))
+        if len(chosen) < 2:
+            self.message_user(request, "Choose at least two providers to merge.", messages.ERROR)
+            return
+        keep, others = chosen[0], chosen[1:]
+        provider_organisations_merge(keep=keep, others=others, merged_by=request.user)
+        for other in others:  # the admin's history of the kept record says what was merged
+            self.log_change(request, keep, f"Merged {other.name} (id {other.pk}) into this provider.")
+        self.message_user(request, f"Merged {len(others)} provider(s) into {keep.name}.", messages.SUCCESS)
 
 
 class OwnerTypeOverrideInline(admin.TabularInline[OwnerTypeOverride, Entity]):
@@ -125,8 +159,6 @@ class RecomputeRunAdmin(_ReadOnly, admin.ModelAdmin[RecomputeRun]):
         # Starting a run is "adding" one: the permission an administrator is given for it.
         if not request.user.has_perm("ownership.add_recomputerun"):
             raise PermissionDenied
-        from ownership.analytics.scheduling import market_recompute_schedule
-
         market_recompute_schedule(trigger=RecomputeRun.Trigger.ADMIN)
         self.message_user(
             request, "A recompute was sent to the workers. Refresh this page to follow its progress.", messages.SUCCESS

@@ -15,10 +15,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from ownership import bods
-from ownership.analytics.scheduling import market_recompute_after_import
-from ownership.importers import curated
+from ownership import bods, curated
 from ownership.models import Entity, EntityKind, Interest, OwnerCategory, OwnerType, OwnerTypeOverride
+from ownership.scheduling import market_recompute_after_import
 from providers.models import HomeObservation, ImportRun, ProviderOrganisation, Sector
 
 # The owner category implied by the sector Ofsted gives a provider, until curated data

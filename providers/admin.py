@@ -1,10 +1,12 @@
-"""Curation of the registry: provider organisations (merge spellings, company numbers), homes,
-federations and the import runs that filled them."""
+"""Curation of the registry: homes, federations and the import runs that filled them.
+
+Provider organisations are curated in ownership/admin.py: merging spellings of a provider
+merges its ownership entities too, and providers never import ownership (pyproject.toml's
+import contracts)."""
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.contrib import admin
 from django.http import HttpRequest
 
 from providers.models import (
@@ -14,41 +16,8 @@ from providers.models import (
     HomeProfile,
     ImportRun,
     Need,
-    ProviderOrganisation,
-    ProviderOrganisationName,
     Vacancy,
 )
-
-
-class ProviderOrganisationNameInline(admin.TabularInline[ProviderOrganisationName, ProviderOrganisation]):
-    model = ProviderOrganisationName
-    extra = 0
-    readonly_fields = ["name", "first_seen_on", "last_seen_on"]
-    can_delete = False
-
-
-@admin.register(ProviderOrganisation)
-class ProviderOrganisationAdmin(admin.ModelAdmin[ProviderOrganisation]):
-    list_display = ["name", "companies_house_number", "charity_number", "organisation"]
-    search_fields = ["name", "companies_house_number", "names__name"]
-    fields = ["name", "normalised_name", "companies_house_number", "charity_number", "organisation"]
-    readonly_fields = ["normalised_name"]
-    inlines = [ProviderOrganisationNameInline]
-    actions = ["merge_into_first"]
-
-    @admin.action(description="Merge the selected providers into the first one (by id), keeping every spelling")
-    def merge_into_first(self, request: HttpRequest, queryset: QuerySet[ProviderOrganisation]) -> None:
-        from ownership.services import provider_organisations_merge
-
-        chosen = list(queryset.order_by("pk"))
-        if len(chosen) < 2:
-            self.message_user(request, "Choose at least two providers to merge.", messages.ERROR)
-            return
-        keep, others = chosen[0], chosen[1:]
-        provider_organisations_merge(keep=keep, others=others, merged_by=request.user)
-        for other in others:  # the admin's history of the kept record says what was merged
-            self.log_change(request, keep, f"Merged {other.name} (id {other.pk}) into this provider.")
-        self.message_user(request, f"Merged {len(others)} provider(s) into {keep.name}.", messages.SUCCESS)
 
 
 @admin.register(Home)

@@ -116,13 +116,14 @@ def serve() -> None:
 
 
 def test() -> None:
-    """Lint, format check, types, missing migrations, then the whole test suite."""
+    """Lint, format check, types, import contracts, missing migrations, then the whole test suite."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
     server = ensure_database()
     bin_dir = Path(PYTHON).parent
     run(str(bin_dir / "ruff"), "check", ".")
     run(str(bin_dir / "ruff"), "format", "--check", ".")
     run(str(bin_dir / "mypy"), ".")
+    run(str(bin_dir / "lint-imports"), "--no-cache")  # the house's rules: pyproject.toml [tool.importlinter]
     manage("makemigrations", "--check", "--dry-run")
     run(PYTHON, "-m", "pytest", *sys.argv[2:])
     del server

@@ -24,7 +24,6 @@ from django.utils import timezone
 
 from geography.names import AuthorityName, AuthorityNameMatcher
 from geography.selectors import local_authorities_all
-from ownership.analytics.scheduling import market_recompute_after_import
 from ownership.importers.ofsted_files import Cell, RegisterTable, as_of_from_file_name, as_of_from_title, register_open
 from ownership.importers.ofsted_homes import HomeApplier
 from ownership.importers.ofsted_owners import OwnerBook
@@ -36,6 +35,7 @@ from ownership.importers.ofsted_rows import (
     parse_row,
     parse_urn,
 )
+from ownership.scheduling import market_recompute_after_import
 from providers.models import ImportRun, ProviderOrganisation
 
 Progress = Callable[[str], None]

@@ -9,7 +9,7 @@ import pytest
 from django.db import transaction
 
 from config.celery import app as celery_app
-from config.tasks import ping_task, schedule_task
+from config.tasks import UnknownTaskError, ping_task, schedule_task
 from tests.workers import real_worker
 
 
@@ -18,13 +18,19 @@ def test_schedule_task_runs_after_commit_and_not_after_rollback(monkeypatch):
     sent: list[tuple[object, ...]] = []
     monkeypatch.setattr(ping_task, "delay", lambda *args: sent.append(args))
     with transaction.atomic():
-        schedule_task(ping_task, "kept")
+        schedule_task("config.ping_task", "kept")
         assert sent == []  # nothing leaves before the commit
     assert sent == [("kept",)]
     with contextlib.suppress(RuntimeError), transaction.atomic():
-        schedule_task(ping_task, "rolled back")
+        schedule_task("config.ping_task", "rolled back")
         raise RuntimeError("abort")
     assert sent == [("kept",)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_name_nobody_registered_fails_the_service_before_its_commit():
+    with pytest.raises(UnknownTaskError, match=r"No Celery task is named 'config.pign_task'"), transaction.atomic():
+        schedule_task("config.pign_task", "typo")
 
 
 def test_without_redis_tasks_run_in_process():

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from ownership.importers.curated import nature_of_control
+from ownership.curated import nature_of_control
 from ownership.models import Entity, Interest, InterestType, OwnerCategory, OwnerType
 from ownership.selectors import is_majority, ultimate_owner_of_entity
 from ownership.services import ownership_edges_load, provider_entity_ensure

@@ -7,13 +7,12 @@ from django.db import transaction
 
 from config.tasks import schedule_task
 from ownership.models import RecomputeRun
-from ownership.tasks import recompute_market_task
 
 
 def market_recompute_schedule(*, trigger: str) -> None:
     """Send a recompute to the workers once the current transaction commits."""
     with transaction.atomic():
-        schedule_task(recompute_market_task, trigger=trigger)
+        schedule_task("ownership.recompute_market_task", trigger=trigger)
 
 
 def market_recompute_after_import() -> None:
