@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.db.models import Case, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from accounts.models import Membership, Organisation, OrganisationKind
+from accounts.models import Organisation, OrganisationKind
 from accounts.selectors import AnyUser
 from commissioning.models import Invitation, Offer, Placement, PlacementRequest
 from providers.models import ProviderOrganisation
@@ -172,7 +172,3 @@ def attention_for(user: AnyUser, *, today: datetime.date | None = None) -> Atten
             .order_by("deadline")[:20]
         ),
     )
-
-
-def members_to_notify(organisation: Organisation) -> QuerySet[Membership]:
-    return organisation.memberships.select_related("user").filter(user__is_active=True)

@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from ownership import bods
 from ownership.models import Entity, EntityKind, Interest, InterestType, OwnerCategory, OwnerType, OwnerTypeOverride
 from providers.models import Home
+from providers.selectors import homes_open_on
 
 MAJORITY = Decimal(50)
 SHARE_CONTROL_TYPES = frozenset(
@@ -55,12 +56,6 @@ class Resolution:
 def interests_current_on(as_of: datetime.date) -> Q:
     """Interests in force on `as_of`: started on or before it, not yet ended."""
     return (Q(start_date__isnull=True) | Q(start_date__lte=as_of)) & (Q(end_date__isnull=True) | Q(end_date__gt=as_of))
-
-
-def homes_open_on(as_of: datetime.date) -> QuerySet[Home]:
-    """Homes registered on or before `as_of` (first seen, when the register gives no date) and not closed."""
-    registered = Q(registration_date__lte=as_of) | Q(registration_date__isnull=True, first_seen_on__lte=as_of)
-    return Home.objects.filter(registered, Q(closed_on__isnull=True) | Q(closed_on__gt=as_of))
 
 
 def is_majority(interest: Interest) -> bool:
@@ -353,8 +348,3 @@ def bods_statements_export(publication_date: datetime.date | None = None) -> lis
     if problems:
         raise bods.BodsExportInvalid(f"{len(problems)} schema errors, first: {problems[0]}")
     return statements
-
-
-def owner_type_overrides_of(entity: Entity) -> QuerySet[OwnerTypeOverride]:
-    """An entity's owner-type decisions, latest first (the first is the one that counts)."""
-    return OwnerTypeOverride.objects.filter(entity=entity).order_by("-decided_at", "-pk")

@@ -7,29 +7,16 @@ import datetime
 from django.db.models import Q, QuerySet
 
 from accounts.models import OrganisationKind
-from accounts.selectors import AnyUser, organisations_visible_to
-from providers.models import Home, HomeObservation, HomeProfile, ImportRun, Need, ProviderOrganisation, Vacancy
-
-
-def provider_organisations_acted_for_by(user: AnyUser) -> QuerySet[ProviderOrganisation]:
-    """Provider organisations whose service organisation the user belongs to."""
-    return ProviderOrganisation.objects.filter(organisation__in=organisations_visible_to(user))
+from accounts.selectors import AnyUser
+from providers.models import Home, HomeProfile, ProviderOrganisation, Vacancy
 
 
 def homes_open_on(as_of: datetime.date) -> QuerySet[Home]:
-    """Homes registered on the date: first listed on or before it, not closed by it."""
-    return Home.objects.filter(first_seen_on__lte=as_of).filter(Q(closed_on__isnull=True) | Q(closed_on__gt=as_of))
-
-
-def home_observations_on(as_of: datetime.date) -> QuerySet[HomeObservation]:
-    """What the register of that date said about each home it listed."""
-    return HomeObservation.objects.filter(as_of=as_of).select_related(
-        "home", "local_authority", "provider_organisation"
-    )
-
-
-def import_runs_recent(*, kind: str, limit: int = 20) -> QuerySet[ImportRun]:
-    return ImportRun.objects.filter(kind=kind).order_by("-started_at")[:limit]
+    """Homes registered on the date: registered on or before it by Ofsted's registration date
+    (by the first register that listed them, when the register gives no date), and not
+    closed by it. The one meaning of "open on a date", for the registry and the market alike."""
+    registered = Q(registration_date__lte=as_of) | Q(registration_date__isnull=True, first_seen_on__lte=as_of)
+    return Home.objects.filter(registered, Q(closed_on__isnull=True) | Q(closed_on__gt=as_of))
 
 
 def provider_organisations_managed_by(user: AnyUser) -> QuerySet[ProviderOrganisation]:
@@ -66,7 +53,3 @@ def vacancies_current_of(home: Home, *, on: datetime.date) -> QuerySet[Vacancy]:
     return home.vacancies.filter(Q(available_until__isnull=True) | Q(available_until__gte=on)).order_by(
         "available_from", "pk"
     )
-
-
-def needs_all() -> QuerySet[Need]:
-    return Need.objects.order_by("source", "label")

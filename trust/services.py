@@ -39,7 +39,6 @@ COUNTERPART_KINDS = {OrganisationKind.PROVIDER, OrganisationKind.FEDERATION}
 COMMITMENT_OUTCOMES = ("kept", "missed", "renegotiated")
 QUALITY_PERSPECTIVES = ("traditional", "scientific", "managerial", "consumerist", "democratic")
 ACTION_STATUSES = ("in_progress", "done")
-CASE_STAGE_TYPES = {EntryType.RESTORATIVE_CONVERSATION, EntryType.AGREEMENT, EntryType.REVIEW}
 SYSTEM_EVENTS = {
     "relationship_opened",
     "restorative_case_opened",
