@@ -30,7 +30,15 @@ from geography.models import LocalAuthority
 from ownership.analytics import recompute as recompute_module
 from ownership.analytics.recompute import LOCK_KEY, market_recompute
 from ownership.importers.ofsted import ofsted_register_import
-from ownership.models import ENGLAND_CODE, CostSnapshot, MarketSnapshot, RecomputeRun
+from ownership.models import (
+    ENGLAND_CODE,
+    CostSnapshot,
+    GeographyLevel,
+    MarketBasis,
+    MarketSnapshot,
+    OwnerLevel,
+    RecomputeRun,
+)
 from ownership.services import bods_file_import, ownership_edges_load, provider_entity_ensure
 from ownership.tasks import recompute_market_task
 from providers.models import Home, HomeObservation, ImportRun
@@ -215,7 +223,16 @@ def test_the_snapshots_of_the_last_three_runs_are_kept(reference_data):
     runs = [market_recompute(trigger=RecomputeRun.Trigger.COMMAND) for _ in range(4)]
 
     counts = [MarketSnapshot.objects.filter(run=run).count() for run in runs]
-    assert counts == [0, 36, 36, 36]
+    # One register date and one home in Leeds: a snapshot for England, Yorkshire and the Humber
+    # and Leeds, on each basis (homes, places), at each owner level, with and without councils.
+    per_run = len(GeographyLevel) * len(MarketBasis) * len(OwnerLevel) * 2
+    assert per_run == 36
+    assert counts == [0, per_run, per_run, per_run]
+    assert set(MarketSnapshot.objects.filter(run=runs[-1]).values_list("geography_code", flat=True)) == {
+        ENGLAND_CODE,
+        "E12000003",
+        "E08000035",
+    }
     assert RecomputeRun.objects.count() == 4  # the runs stay, as history
 
 

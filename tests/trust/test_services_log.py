@@ -339,7 +339,7 @@ def test_refused_action_updates_change_nothing(relationship, cast, agreement, ca
 
 
 def test_an_action_update_names_an_action_that_exists(relationship, cast, agreement):
-    with refused():
+    with refused({"payload": ["Entry 1 lists 2 actions."]}):
         add(
             relationship,
             by_p(cast),
@@ -350,7 +350,7 @@ def test_an_action_update_names_an_action_that_exists(relationship, cast, agreem
 
 
 def test_an_action_index_is_a_number_not_yes_or_no(relationship, cast, agreement):
-    with refused():
+    with refused({"payload": ["Say which action (its number in the list)."]}):
         add(
             relationship,
             by_p(cast),
@@ -1171,18 +1171,22 @@ def test_nothing_written_to_the_log_may_identify_a_child(relationship, cast, bod
 
 
 @pytest.mark.parametrize(
-    "payload",
-    [{"outcome": ["kept"]}, {"outcome": {"kept": 1}}, {"outcome": "kept", "due_date": ["2027-01-01"]}],
+    ("payload", "message"),
+    [
+        ({"outcome": ["kept"]}, "Say whether it was kept, missed or renegotiated."),
+        ({"outcome": {"kept": 1}}, "Say whether it was kept, missed or renegotiated."),
+        ({"outcome": "kept", "due_date": ["2027-01-01"]}, "Only a renegotiated commitment has a new due date."),
+    ],
 )
-def test_details_of_the_wrong_shape_are_refused_not_a_crash(relationship, cast, payload):
+def test_details_of_the_wrong_shape_are_refused_not_a_crash(relationship, cast, payload, message):
     commitment = commitment_add(relationship, cast)
-    with refused():
+    with refused({"payload": [message]}):
         add(relationship, by_p(cast), EntryType.COMMITMENT_UPDATE, payload=payload, replies_to=commitment)
 
 
 @pytest.mark.parametrize("text", ["a\x00b", "a\ud800b"])
 def test_characters_that_cannot_be_stored_are_refused(relationship, cast, agreement, text):
-    with refused():
+    with refused({"payload": ["The details contain a character that cannot be stored."]}):
         add(
             relationship,
             by_a(cast),

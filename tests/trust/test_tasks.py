@@ -4,18 +4,21 @@ process and through a real Celery worker."""
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
-from celery.schedules import crontab
 from django.conf import settings
+from django.db import OperationalError
 from django.utils import timezone
 
 from commissioning import services
 from config.celery import app as celery_app
+from config.tasks import task_named
 from tests.commissioning.conftest import provider_of, referral_details
 from tests.conftest import Cast
 from tests.factories import HomeFactory
 from tests.workers import real_worker
+from trust import tasks as trust_tasks
 from trust.models import Commitment, CommitmentStatus, Entry, EntryType, Relationship, RelationshipIndicators
 from trust.selectors import chain_verify
 from trust.services import trust_entry_add
@@ -26,26 +29,66 @@ from trust.tasks import (
 )
 
 
-def test_the_nightly_schedules_run_after_the_referral_tasks():
-    schedule = settings.CELERY_BEAT_SCHEDULE
-    assert schedule["check-trust-commitments-nightly"] == {
-        "task": "trust.commitments_check_task",
-        "schedule": crontab(minute="0", hour="1", day_of_month="*", month_of_year="*", day_of_week="*"),
-    }
-    assert schedule["recompute-relationship-indicators-nightly"] == {
-        "task": "trust.relationship_indicators_recompute_task",
-        "schedule": crontab(minute="30", hour="1", day_of_month="*", month_of_year="*", day_of_week="*"),
-    }
-    assert settings.TRUST_COMMITMENT_REMINDER_DAYS == 3
+def _fire_times(schedule: Any, day: datetime.date) -> list[datetime.time]:
+    """When beat sends a crontab's task on the day (in CELERY_TIMEZONE, London)."""
+    if day.isoweekday() % 7 not in schedule.day_of_week or day.day not in schedule.day_of_month:
+        return []
+    if day.month not in schedule.month_of_year:
+        return []
+    return [datetime.time(hour, minute) for hour in sorted(schedule.hour) for minute in sorted(schedule.minute)]
 
 
-def test_the_tasks_are_registered_with_bounded_retries_and_time_limits():
-    for task in (journey_event_record_task, commitments_check_task, relationship_indicators_recompute_task):
-        assert task.name in celery_app.tasks
-        assert task.soft_time_limit is not None
-        assert task.time_limit is not None
-        assert task.soft_time_limit < task.time_limit
-    assert journey_event_record_task.max_retries == 3
+def test_every_night_the_trust_log_is_brought_up_to_date_after_the_referrals():
+    # A week that crosses a month and a year: Monday 28 December 2026 to Sunday 3 January 2027.
+    entries = settings.CELERY_BEAT_SCHEDULE
+    for offset in range(7):
+        day = datetime.date(2026, 12, 28) + datetime.timedelta(days=offset)
+        night = {name: _fire_times(entry["schedule"], day) for name, entry in entries.items()}
+        assert all(len(times) == 1 for times in night.values()), (day, night)  # once a night, every night
+        at = {name: times[0] for name, times in night.items()}
+        # Expiry writes "deadline missed" journey events; the nightly sweep must see them.
+        assert at["expire-placement-requests-daily"] < at["recompute-relationship-indicators-nightly"]
+        # Commitments found missed tonight are counted in tonight's indicators.
+        assert at["check-trust-commitments-nightly"] < at["recompute-relationship-indicators-nightly"]
+
+
+def test_every_scheduled_task_exists():
+    # A misspelt name in the schedule would be sent nightly and never run.
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        assert task_named(str(entry["task"])).name == entry["task"], name
+
+
+def test_recording_a_journey_event_is_retried_three_times_on_a_lost_connection_then_fails(monkeypatch):
+    calls: list[tuple[str, int]] = []
+
+    def lost(*, kind: str, object_id: int) -> None:
+        calls.append((kind, object_id))
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(trust_tasks, "journey_event_record", lost)
+    # As a worker does: a retry is a new delivery, not an exception for the caller.
+    monkeypatch.setitem(celery_app.conf, "task_eager_propagates", False)
+    result = journey_event_record_task.apply(args=("invitation_sent", 7))
+
+    assert calls == [("invitation_sent", 7)] * 4  # the first try and three retries
+    assert result.state == "FAILURE"
+    assert isinstance(result.result, OperationalError)
+
+
+def test_a_fault_that_a_retry_cannot_mend_is_not_retried(monkeypatch):
+    calls: list[int] = []
+
+    def broken(*, kind: str, object_id: int) -> None:
+        calls.append(object_id)
+        raise ValueError("Unknown journey event")
+
+    monkeypatch.setattr(trust_tasks, "journey_event_record", broken)
+    monkeypatch.setitem(celery_app.conf, "task_eager_propagates", False)
+    result = journey_event_record_task.apply(args=("no_such_event", 7))
+
+    assert calls == [7]
+    assert result.state == "FAILURE"
+    assert isinstance(result.result, ValueError)
 
 
 def send_now(cast: Cast) -> None:
