@@ -1,7 +1,7 @@
 """Homes and observations of one register written in bulk, with what changed counted.
 
 Every home and this date's observations are loaded once into dicts; rows are compared in
-memory; only new and changed rows are written (bulk_create / bulk_update).
+memory; only new and changed rows are written (bulk_create, and config.bulk.rows_update).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from config.bulk import rows_update
 from ownership.importers.ofsted_rows import RegisterRow
 from providers.models import Home, HomeObservation, ImportRun, ProviderOrganisation
 
@@ -95,11 +96,7 @@ class HomeApplier:
             self._apply_one(urn, state)
         self._close_absent(set(states) | (also_listed or set()))
         Home.objects.bulk_create(self._new_homes, batch_size=BATCH_SIZE)
-        Home.objects.bulk_update(
-            list(self._dirty_homes.values()),
-            [*HOME_STATE_FIELDS, *HOME_DATE_FIELDS, "updated_at"],
-            batch_size=BATCH_SIZE,
-        )
+        rows_update(list(self._dirty_homes.values()), [*HOME_STATE_FIELDS, *HOME_DATE_FIELDS, "updated_at"])
         self._write_observations(states)
         return {key: self.counts[key] for key in ("new", "changed", "closed", "unchanged", "observations_added")}
 
@@ -160,6 +157,6 @@ class HomeApplier:
                     setattr(observation, name, value)
                 changed.append(observation)
         HomeObservation.objects.bulk_create(new, batch_size=BATCH_SIZE)
-        HomeObservation.objects.bulk_update(changed, list(OBSERVATION_FIELDS), batch_size=BATCH_SIZE)
+        rows_update(changed, list(OBSERVATION_FIELDS))
         self.counts["observations_added"] = len(new)
         self.counts["observations_corrected"] = len(changed)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from config.bulk import rows_update
 from ownership.models import Entity
 from ownership.owner_names import normalise_owner_name, registered_numbers_for
 from ownership.services import provider_entity_ensure
@@ -102,13 +103,9 @@ class OwnerBook:
     def save(self) -> dict[str, int]:
         """Writes the new and changed organisations and spellings; returns their counts."""
         ProviderOrganisation.objects.bulk_create(self.new_organisations, batch_size=1000)
-        ProviderOrganisation.objects.bulk_update(
-            list(self.changed_organisations.values()), ["companies_house_number", "charity_number"], batch_size=1000
-        )
+        rows_update(list(self.changed_organisations.values()), ["companies_house_number", "charity_number"])
         ProviderOrganisationName.objects.bulk_create(self.new_names, batch_size=1000)
-        ProviderOrganisationName.objects.bulk_update(
-            list(self.changed_names.values()), ["first_seen_on", "last_seen_on"], batch_size=1000
-        )
+        rows_update(list(self.changed_names.values()), ["first_seen_on", "last_seen_on"])
         return {
             "provider_organisations_new": len(self.new_organisations),
             "provider_organisation_names_new": len(self.new_names),
