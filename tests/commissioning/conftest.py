@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import pytest
+import time_machine
 
 from accounts.models import Notification
 from commissioning import services
@@ -31,6 +33,15 @@ from tests.factories import HomeFactory
 
 # A Tuesday morning in London, well inside the bank holiday table.
 SENT_AT = datetime.datetime(2026, 3, 10, 9, 30, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def clock_after_sending() -> Iterator[datetime.datetime]:
+    """Pages read the real clock: put it an hour after the journey's referral was sent, with
+    its deadlines still ahead, whatever day the tests run."""
+    moment = SENT_AT + datetime.timedelta(hours=1)
+    with time_machine.travel(moment, tick=True):
+        yield moment
 
 
 def referral_details(cast: Cast, **overrides: Any) -> services.ReferralDetails:

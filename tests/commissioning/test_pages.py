@@ -84,12 +84,10 @@ def test_preview_lists_candidates_and_sends_to_those_kept(journey: Journey, clie
     assert list(Invitation.objects.values_list("provider_organisation__name", flat=True)) == ["Provider Q"]
 
 
-def test_offer_decline_accept_and_outcome_seen_by_both(journey: Journey, client):
+def test_offer_decline_accept_and_outcome_seen_by_both(journey: Journey, client, clock_after_sending):
     journey.send()
     cast = journey.cast
-    # P offers (HTTP), Q declines (HTTP). The invitation deadline is in the past relative to
-    # now, so move it forward: these pages use the real clock.
-    Invitation.objects.update(deadline=datetime.datetime(2027, 12, 31, 17, 0, tzinfo=datetime.UTC))
+    # P offers (HTTP), Q declines (HTTP), before the deadline.
     client.force_login(cast.provider_p)
     response = client.post(
         reverse("commissioning:offer_create", args=[journey.invitation("p").pk]),
@@ -147,9 +145,8 @@ def test_withdraw_and_end_placement_pages(journey: Journey, client):
     assert (placement.end_date, placement.ended_as_planned) == (datetime.date(2026, 6, 30), False)
 
 
-def test_home_page_attention_and_notifications(journey: Journey, client):
+def test_home_page_attention_and_notifications(journey: Journey, client, clock_after_sending):
     journey.send()
-    Invitation.objects.update(deadline=datetime.datetime(2027, 12, 31, 17, 0, tzinfo=datetime.UTC))
     client.force_login(journey.cast.provider_p)
     home = client.get(reverse("home")).content.decode()
     assert "Needs your attention" in home

@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import OrganisationKind
 from providers import services
@@ -292,7 +293,7 @@ def test_the_profile_form_shows_gov_uk_errors_and_saves_nothing(client: Client, 
 
 def test_the_vacancy_pages_add_and_end(client: Client, cast: Cast, home_p: Home):
     client.force_login(cast.provider_p)
-    available_from = TODAY + datetime.timedelta(days=10)
+    available_from = timezone.localdate() + datetime.timedelta(days=10)  # the page reads the real clock
 
     added = client.post(
         f"/your-homes/{home_p.urn}/vacancies/new/",
