@@ -10,8 +10,8 @@ The rules (recorded in docs/adr/0011-referral-journey.md):
 - **More than 5 days**: 17:00 on the fifth working day after the day of sending.
 
 Working days are Monday to Friday except England and Wales bank holidays, substitute days
-included. They come from the maintained `holidays` package (docs/adr/0015-bank-holidays.md), so
-deadlines work in any year without a network call or a table to extend by hand.
+included. They come from the maintained `holidays` package (docs/adr/0015), so deadlines work
+in any year without a network call or a table to extend by hand.
 """
 
 from __future__ import annotations
