@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
+from accounts.idempotency import form_key
 from accounts.models import Membership, OrganisationKind
 from accounts.selectors import memberships_of, mfa_required_for
 
@@ -76,3 +77,8 @@ def service(request: HttpRequest) -> dict[str, Any]:
         "user_is_commissioner": OrganisationKind.LOCAL_AUTHORITY in kinds,
         "user_is_provider_staff": bool(kinds & {OrganisationKind.PROVIDER, OrganisationKind.FEDERATION}),
     }
+
+
+def idempotency(request: HttpRequest) -> dict[str, Any]:
+    """The key a create form carries (components/idempotency_key.html): see accounts.idempotency."""
+    return {"idempotency_key": form_key(request)}

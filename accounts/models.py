@@ -188,3 +188,37 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class IdempotencyKey(models.Model):
+    """One submitted form's or API request's key, claimed in the transaction of its write, with the
+    answer it got: a repeat of the same request is given that answer and writes nothing.
+
+    See docs/adr/0017-idempotent-writes.md and accounts.idempotency.
+    """
+
+    # Random (secrets.token_urlsafe) and unique across users: a key someone else used is refused.
+    key = models.CharField(max_length=100)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    # The URL (path and query) the key was used at: the same key at another URL is refused.
+    scope = models.TextField()
+    # sha256 of the canonical submitted data (without the CSRF token and the key itself).
+    fingerprint = models.CharField(max_length=64)
+    # The first answer: a form's redirect, or an API response's status and JSON text.
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True)
+    redirect_url = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["key"], name="idempotency_key_unique"),
+        ]
+        indexes = [
+            # The daily purge deletes keys older than the retention period.
+            models.Index(fields=["created_at"], name="idempotency_key_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Idempotency key of {self.user} at {self.scope}"

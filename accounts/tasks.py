@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
+from accounts.idempotency import idempotency_keys_purge
 from accounts.models import Invitation
 
 
@@ -30,3 +31,8 @@ def invitation_email_send_task(invitation_id: int, accept_url: str) -> bool:
         recipient_list=[invitation.email],
     )
     return True
+
+
+@shared_task(name="accounts.idempotency_keys_purge_task", time_limit=300, soft_time_limit=280)
+def idempotency_keys_purge_task() -> int:
+    return idempotency_keys_purge()

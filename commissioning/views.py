@@ -10,8 +10,10 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.idempotency import form_replayed, form_submit_once
 from accounts.models import Organisation, User
 from commissioning import matching, selectors, services
 from commissioning.forms import (
@@ -77,15 +79,18 @@ def referral_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Only commissioners can make referrals.")
     form = PlacementRequestForm(request.POST or None, local_authority=organisation.local_authority)
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def create() -> str:
             referral = services.placement_request_create(
                 organisation=organisation, details=form.details(), created_by=_user(request)
             )
+            messages.success(request, "Draft saved. Check which homes it would reach, then send it.")
+            return reverse("commissioning:referral_preview", args=[referral.pk])
+
+        try:
+            return form_submit_once(request, create)
         except ValidationError as error:
             form_errors_add(form, error)
-        else:
-            messages.success(request, "Draft saved. Check which homes it would reach, then send it.")
-            return redirect("commissioning:referral_preview", pk=referral.pk)
     return render(request, "commissioning/referral_form.html", {"form": form, "organisation": organisation})
 
 
@@ -268,42 +273,52 @@ def _answerable(request: HttpRequest, pk: int, statuses: set[str]) -> Invitation
 
 @GET_POST
 def offer_create(request: HttpRequest, pk: int) -> HttpResponse:
+    if repeated := form_replayed(request):
+        return repeated
     invitation = _answerable(request, pk, {Invitation.Status.OPEN, Invitation.Status.OFFERED})
     if isinstance(invitation, HttpResponse):
         return invitation
     form = OfferForm(request.POST or None, homes=invitation.homes.order_by("urn"))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+
+        def make() -> str:
             services.offer_make(
                 invitation=invitation, home=data["home"], start_date=data["start_date"], fees=form.fees(),
                 conditions=data["conditions"], made_by=_user(request),
             )  # fmt: skip
+            messages.success(request, "Offer sent to the local authority.")
+            return reverse("commissioning:invitation_detail", args=[invitation.pk])
+
+        try:
+            return form_submit_once(request, make)
         except ValidationError as error:
             form_errors_add(form, error)
-        else:
-            messages.success(request, "Offer sent to the local authority.")
-            return redirect("commissioning:invitation_detail", pk=invitation.pk)
     return render(request, "commissioning/offer_form.html", {"invitation": invitation, "form": form})
 
 
 @GET_POST
 def invitation_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    if repeated := form_replayed(request):
+        return repeated
     invitation = _answerable(request, pk, {Invitation.Status.OPEN})
     if isinstance(invitation, HttpResponse):
         return invitation
     form = DeclineForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def decline() -> str:
             services.invitation_decline(
                 invitation=invitation,
                 reason=form.cleaned_data["reason"],
                 note=form.cleaned_data["note"],
                 declined_by=_user(request),
             )
+            messages.success(request, "Declined. The local authority has been told.")
+            return reverse("commissioning:invitation_list")
+
+        try:
+            return form_submit_once(request, decline)
         except ValidationError as error:
             form_errors_add(form, error)
-        else:
-            messages.success(request, "Declined. The local authority has been told.")
-            return redirect("commissioning:invitation_list")
     return render(request, "commissioning/invitation_decline.html", {"invitation": invitation, "form": form})

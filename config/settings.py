@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.service",
+                "accounts.context_processors.idempotency",
             ],
         },
     },
@@ -148,9 +149,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "trust.relationship_indicators_recompute_task",
         "schedule": env_cron("TRUST_INDICATORS_CRON", "30 1 * * *"),
     },
+    # Idempotency keys older than their retention period are forgotten.
+    "purge-idempotency-keys-daily": {
+        "task": "accounts.idempotency_keys_purge_task",
+        "schedule": env_cron("IDEMPOTENCY_KEYS_PURGE_CRON", "45 0 * * *"),
+    },
 }
 # How long a closed referral keeps the child's details (needs, risks, summary, district).
 REFERRAL_RETENTION_DAYS = env_int("REFERRAL_RETENTION_DAYS", 365, minimum=1)
+# How long a submitted form's or API request's idempotency key answers a repeat with the first answer.
+IDEMPOTENCY_KEY_RETENTION_DAYS = env_int("IDEMPOTENCY_KEY_RETENTION_DAYS", 7, minimum=1)
 # How many days ahead of a trust log commitment's due date its owner is reminded (0: on the day).
 TRUST_COMMITMENT_REMINDER_DAYS = env_int("TRUST_COMMITMENT_REMINDER_DAYS", 3, minimum=0)
 # Imports (Ofsted register, BODS, curated edges) schedule a recompute when they commit.

@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.idempotency import IDEMPOTENCY_KEY_PARAMETER, api_post_once
 from accounts.models import Organisation, User
 from trust import selectors
 from trust.indicators import DEFINITIONS
@@ -307,9 +308,14 @@ class RelationshipEntriesApi(APIView):
 
     @extend_schema(
         request=EntryInput,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         responses={
             201: EntryOutput,
-            400: OpenApiResponse(description="The entry was refused: the errors, by field."),
+            400: OpenApiResponse(
+                description="The entry was refused (the errors, by field), or the Idempotency-Key header is "
+                "missing or malformed."
+            ),
+            422: OpenApiResponse(description="The Idempotency-Key was already used for another request."),
         },
         summary="Append an entry to a relationship's log, for your side",
     )
@@ -319,8 +325,12 @@ class RelationshipEntriesApi(APIView):
         context = {"relationship": relationship, "sides": selectors.sides_acting_for(user, relationship)}
         serializer = EntryInput(data=request.data, context=context)
         serializer.is_valid(raise_exception=True)
-        entry = _entry_add(relationship, user, serializer.validated_data)
-        return Response(EntryOutput(entry).data, status=201)
+
+        def add() -> Response:
+            entry = _entry_add(relationship, user, serializer.validated_data)
+            return Response(EntryOutput(entry).data, status=201)
+
+        return api_post_once(request, add)
 
 
 def _entry_add(relationship: Relationship, user: User, data: dict[str, Any]) -> Entry:

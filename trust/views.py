@@ -18,10 +18,12 @@ from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.idempotency import form_replayed, form_submit_once
 from accounts.models import Organisation, OrganisationKind, User
 from config.forms import form_errors_add
 from trust import services
@@ -283,17 +285,20 @@ def entry_add(request: HttpRequest, pk: int) -> HttpResponse:
     )
     form = ENTRY_FORMS[entry_type](_posted(request), initial=_entry_initial(request, asked, sides), context=context)
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def add() -> str:
             entry = services.trust_entry_add(
                 relationship=relationship, entry_type=EntryType(entry_type), author_organisation=form.author(),
                 author_user=_user(request), body=form.cleaned_data["body"], payload=form.payload(),
                 corrects=asked.corrects, replies_to=asked.replies_to,
             )  # fmt: skip
+            messages.success(request, f"{entry.get_entry_type_display()} added to the log as entry {entry.sequence}.")
+            return reverse("trust:relationship", args=[relationship.pk])
+
+        try:
+            return form_submit_once(request, add)
         except ValidationError as error:
             form_errors_add(form, error, renamed=SIDE_ERRORS)
-        else:
-            messages.success(request, f"{entry.get_entry_type_display()} added to the log as entry {entry.sequence}.")
-            return redirect("trust:relationship", pk=relationship.pk)
     lookup = lookup_for(relationship, [])
     answered = [entry_present(linked, lookup) for linked in (asked.replies_to, asked.corrects) if linked is not None]
     page = {
@@ -312,6 +317,8 @@ def entry_add(request: HttpRequest, pk: int) -> HttpResponse:
 @GET_POST
 def case_open(request: HttpRequest, pk: int, entry: int) -> HttpResponse:
     relationship = _relationship(request, pk)
+    if repeated := form_replayed(request):
+        return repeated
     concern = get_object_or_404(entries_of(relationship).filter(entry_type=EntryType.CONCERN), pk=entry)
     existing = restorative_cases_of(relationship).filter(concern=concern).first()
     if existing is not None:
@@ -319,13 +326,16 @@ def case_open(request: HttpRequest, pk: int, entry: int) -> HttpResponse:
         return redirect("trust:case", pk=relationship.pk, case=existing.pk)
     form = SideForm(_posted(request), sides=sides_acting_for(request.user, relationship))
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def open_case() -> str:
             case = services.restorative_case_open(concern=concern, opened_by=_user(request), organisation=form.side())
+            messages.success(request, "Restorative case opened. Both organisations can see it in the log.")
+            return reverse("trust:case", args=[relationship.pk, case.pk])
+
+        try:
+            return form_submit_once(request, open_case)
         except ValidationError as error:
             form_errors_add(form, error, renamed=SIDE_ERRORS)
-        else:
-            messages.success(request, "Restorative case opened. Both organisations can see it in the log.")
-            return redirect("trust:case", pk=relationship.pk, case=case.pk)
     context = {
         "relationship": relationship,
         "concern": entry_present(concern, lookup_for(relationship, [])),
@@ -401,6 +411,8 @@ def case_detail(request: HttpRequest, pk: int, case: int) -> HttpResponse:
 @GET_POST
 def pulse(request: HttpRequest, pk: int) -> HttpResponse:
     relationship = _relationship(request, pk)
+    if repeated := form_replayed(request):
+        return repeated
     quarter = services.quarter_start(timezone.localdate())
     answered = list(pulse_check_ins_of(relationship).filter(quarter_start=quarter))
     answered_ids = {check_in.organisation_id for check_in in answered}
@@ -408,16 +420,20 @@ def pulse(request: HttpRequest, pk: int) -> HttpResponse:
     unanswered = [side for side in sides if side.pk not in answered_ids]
     form = PulseForm(_posted(request), sides=unanswered) if unanswered else None
     if request.method == "POST" and form is not None and form.is_valid():
-        try:
+        chosen = form
+
+        def submit() -> str:
             services.pulse_check_in_submit(
-                relationship=relationship, organisation=form.side(), submitted_by=_user(request),
-                scores=form.scores(), comment=form.cleaned_data["comment"],
+                relationship=relationship, organisation=chosen.side(), submitted_by=_user(request),
+                scores=chosen.scores(), comment=chosen.cleaned_data["comment"],
             )  # fmt: skip
+            messages.success(request, "Thank you. Your answers for this quarter are recorded.")
+            return reverse("trust:relationship", args=[relationship.pk])
+
+        try:
+            return form_submit_once(request, submit)
         except ValidationError as error:
             form_errors_add(form, error, renamed=SIDE_ERRORS)
-        else:
-            messages.success(request, "Thank you. Your answers for this quarter are recorded.")
-            return redirect("trust:relationship", pk=relationship.pk)
     context = {
         "relationship": relationship,
         "form": form,

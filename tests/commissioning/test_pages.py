@@ -12,6 +12,7 @@ from commissioning import views
 from commissioning.matching import Candidate
 from commissioning.models import Decline, Invitation, Offer, Placement, PlacementRequest
 from tests.commissioning.conftest import Journey, state
+from tests.idempotency import key_on, keyed
 
 pytestmark = pytest.mark.django_db
 
@@ -38,8 +39,9 @@ def _form(journey: Journey, **overrides: str) -> dict[str, object]:
 
 def test_create_a_referral_then_preview(journey: Journey, client):
     client.force_login(journey.cast.commissioner_a)
-    assert "Do not identify the child" in client.get(reverse("commissioning:referral_create")).content.decode()
-    response = client.post(reverse("commissioning:referral_create"), _form(journey))
+    page = client.get(reverse("commissioning:referral_create")).content.decode()
+    assert "Do not identify the child" in page
+    response = client.post(reverse("commissioning:referral_create"), keyed(_form(journey), key_on(page)))
     referral = PlacementRequest.objects.exclude(pk=journey.draft.pk).get()
     assert response.status_code == 302
     assert response["Location"] == reverse("commissioning:referral_preview", args=[referral.pk])
@@ -91,7 +93,7 @@ def test_offer_decline_accept_and_outcome_seen_by_both(journey: Journey, client,
     client.force_login(cast.provider_p)
     response = client.post(
         reverse("commissioning:offer_create", args=[journey.invitation("p").pk]),
-        {"home": str(journey.home_p2.pk), "start_date": "2026-12-01", "weekly_fee_core": "5100.00"},
+        keyed({"home": str(journey.home_p2.pk), "start_date": "2026-12-01", "weekly_fee_core": "5100.00"}),
     )
     assert response.status_code == 302
     offer = Offer.objects.get()
@@ -99,7 +101,7 @@ def test_offer_decline_accept_and_outcome_seen_by_both(journey: Journey, client,
     client.force_login(cast.provider_q)
     decline_url = reverse("commissioning:invitation_decline", args=[journey.invitation("q").pk])
     assert "Why are you declining?" in client.get(decline_url).content.decode()
-    response = client.post(decline_url, {"reason": "staffing", "note": "Recruiting now."})
+    response = client.post(decline_url, keyed({"reason": "staffing", "note": "Recruiting now."}))
     assert response.status_code == 302
     assert Decline.objects.get().note == "Recruiting now."
     # The commissioner compares and accepts.

@@ -17,6 +17,7 @@ from drf_spectacular.drainage import reset_generator_stats
 from accounts.models import Organisation
 from tests.conftest import Cast
 from tests.factories import MembershipFactory, totp_activate
+from tests.idempotency import api_key_header
 from trust.indicators import DEFINITIONS
 from trust.models import Entry, EntryType, Relationship, RelationshipIndicators, RelationshipOrigin
 from trust.selectors import chain_verify
@@ -37,7 +38,8 @@ def _entries_url(relationship: Relationship) -> str:
 
 
 def _post(client: Client, relationship: Relationship, data: dict[str, Any]) -> Any:
-    return client.post(_entries_url(relationship), data, content_type="application/json")
+    """Each call is a new request, so it carries a new idempotency key."""
+    return client.post(_entries_url(relationship), data, content_type="application/json", headers=api_key_header())
 
 
 def _organisation(organisation: Organisation) -> dict[str, object]:

@@ -15,6 +15,7 @@ from django.utils.html import escape
 
 from tests.conftest import Cast
 from tests.factories import MembershipFactory, totp_activate
+from tests.idempotency import keyed
 from tests.trust.conftest import note_add
 from tests.trust.samples import TrustSamples, trust_sample_objects
 from trust.models import (
@@ -366,7 +367,7 @@ def test_an_answer_without_the_entry_it_answers_is_sent_back_to_the_log(client: 
 
 
 def _add(client: Client, relationship: Relationship, data: dict[str, object], **query: str | int) -> Entry:
-    response = client.post(_url("entry_add", relationship, **query), data)
+    response = client.post(_url("entry_add", relationship, **query), keyed(data))
     assert response.status_code == 302, response.content.decode()
     assert response["Location"] == _url("relationship", relationship)
     return Entry.objects.filter(relationship=relationship).latest("sequence")
@@ -440,7 +441,7 @@ def test_a_service_refusal_is_shown_on_the_form(client: Client, cast: Cast, samp
     before = _state()
     page = client.post(
         _url("entry_add", samples.relationship, type="reply", replies_to=samples.concern.pk),
-        {"body": "Replying to myself."},
+        keyed({"body": "Replying to myself."}),
     ).content.decode()
     assert "The right of reply is the other side&#x27;s: add a note or a correction instead." in page
     assert ">Replying to myself.</textarea>" in page
@@ -451,7 +452,7 @@ def test_identifiers_are_refused_because_entries_are_permanent(client: Client, c
     client.force_login(cast.commissioner_a)
     before = _state()
     page = client.post(
-        _url("entry_add", samples.relationship, type="note"), {"body": "Call her on 07700 900123 about it."}
+        _url("entry_add", samples.relationship, type="note"), keyed({"body": "Call her on 07700 900123 about it."})
     ).content.decode()
     assert "phone number" in page
     assert _state() == before
@@ -560,7 +561,7 @@ def test_a_restorative_case_is_opened_from_a_concern(client: Client, cast: Cast,
     assert '<h1 class="govuk-heading-l">Open a restorative case</h1>' in page
     assert "The last two referrals had no answer within the deadline." in page
     assert RestorativeCase.objects.count() == 0
-    response = client.post(url)
+    response = client.post(url, keyed())
     case = RestorativeCase.objects.get()
     assert response["Location"] == _url("case", relationship, case.pk)
     assert (case.concern, case.opened_by_organisation) == (concern, cast.provider_organisation_p)
@@ -649,7 +650,7 @@ def test_each_side_answers_the_pulse_once_a_quarter(client: Client, cast: Cast, 
     assert "Answer “we are heard” from 1 to 5." in page
     assert _state() == before
 
-    response = client.post(url, {**answers, "comment": "Better this quarter."})
+    response = client.post(url, keyed({**answers, "comment": "Better this quarter."}))
     assert response["Location"] == _url("relationship", relationship)
     check_in = PulseCheckIn.objects.get()
     assert (check_in.organisation, check_in.heard, check_in.comment) == (
@@ -681,7 +682,7 @@ def test_each_sides_pulse_comment_is_shown_to_the_other_side(client: Client, cas
     client.force_login(cast.provider_p)
     answers = {"commitments_honoured": "4", "heard": "5", "information_timely": "3", "learn_together": "4"}
     response = client.post(
-        _url("pulse", relationship), {**answers, "comment": "Better this quarter.\nThe deputy covers the inbox."}
+        _url("pulse", relationship), keyed({**answers, "comment": "Better this quarter.\nThe deputy covers the inbox."})
     )
     assert response["Location"] == _url("relationship", relationship)
     start = quarter_start(timezone.localdate())
