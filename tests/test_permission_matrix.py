@@ -192,6 +192,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "admin:ownership_recomputerun_start": row(LOGIN, FORBIDDEN, admin="method"),
     # Administrators' readings of trust logs are recorded by the service; the admin only lists them.
     **{f"admin:trust_administratoraccess_{action}": row(LOGIN, FORBIDDEN) for action in ("add", "delete")},
+    # Redaction requests are made and decided on the relationship's pages; the admin lists them.
+    **{f"admin:trust_redactionrequest_{action}": row(LOGIN, FORBIDDEN) for action in ("add", "delete")},
     # Sample ids that do not exist: staff get 404, everyone else is still refused first.
     "admin:view_on_site": row(LOGIN, FORBIDDEN, admin=HIDDEN),
     "admin/(?P<url>.*)$": row(LOGIN, FORBIDDEN, admin=HIDDEN),
@@ -316,7 +318,7 @@ def samples(cast: Cast) -> dict[str, dict[str, str]]:
     framework.approved_providers.set([cast.provider_organisation_p.provider_organisation])
     entity = provider_entity_ensure(provider_organisation=home.provider_organisation, sector=home.sector)
     market_over_time()
-    trust_objects = trust_sample_objects(cast)
+    trust_objects = trust_sample_objects(cast, with_redaction=True)
     return {
         **page_samples(trust_objects),
         **api_samples(trust_objects),

@@ -140,8 +140,9 @@ class EntryOutput(serializers.Serializer[object]):
     entry_type = serializers.CharField()
     author_organisation = EntryAuthorOrganisationOutput(allow_null=True)
     author = serializers.SerializerMethodField()
-    body = serializers.CharField()
-    payload = serializers.DictField()
+    body = serializers.CharField(help_text="Blank once the entry is redacted.")
+    payload = serializers.DictField(help_text="Once redacted, only the structured details remain.")
+    redaction = serializers.SerializerMethodField()
     corrects = serializers.IntegerField(source="corrects_id", allow_null=True)
     replies_to = serializers.IntegerField(source="replies_to_id", allow_null=True)
     created_at = serializers.DateTimeField()
@@ -151,6 +152,12 @@ class EntryOutput(serializers.Serializer[object]):
     @extend_schema_field(serializers.CharField(allow_null=True, help_text="Null for the service's own entries."))
     def get_author(self, entry: Entry) -> str | None:
         return entry.author_user.get_full_name() if entry.author_user else None
+
+    @extend_schema_field(
+        serializers.CharField(allow_null=True, help_text="Redacted on <date> by <whom>, because <why>; null if not.")
+    )
+    def get_redaction(self, entry: Entry) -> str | None:
+        return entry.content.redaction_note if entry.redacted else None
 
 
 # --- Input -------------------------------------------------------------------------------

@@ -72,7 +72,7 @@ def _miss(pk: int, today: datetime.date) -> bool:
         event_key=f"commitment_missed:{commitment.pk}:{commitment.due_date.isoformat()}",
         replies_to=commitment.entry,
         body=(
-            f"The commitment “{commitment.what}” was due on {commitment.due_date:%-d %B %Y} and has no update: "
+            f"The commitment {_named(commitment)} was due on {commitment.due_date:%-d %B %Y} and has no update: "
             "the service records it as missed. Either side can still add an update."
         ),
         payload={"commitment": commitment.pk, "due_date": commitment.due_date.isoformat()},
@@ -83,12 +83,21 @@ def _miss(pk: int, today: datetime.date) -> bool:
     return True
 
 
+def _named(commitment: Commitment) -> str:
+    """What was promised, in quotes; once redacted (ADR 18), the entry that promised it."""
+    if not commitment.what:
+        return f"of entry {commitment.entry.sequence}"
+    # A notification holds 300 characters: shorten what was promised, never the due date.
+    what = commitment.what if len(commitment.what) <= 120 else commitment.what[:119] + "…"
+    return f"“{what}”"
+
+
 @transaction.atomic
 def _remind(pk: int, today: datetime.date) -> bool:
     commitment = (
         _coming_due(today)
         .select_for_update(of=("self",))
-        .select_related("relationship__local_authority", "relationship__counterpart")
+        .select_related("entry", "relationship__local_authority", "relationship__counterpart")
         .filter(pk=pk)
         .first()
     )
@@ -103,11 +112,9 @@ def _remind(pk: int, today: datetime.date) -> bool:
     # One notification to the organisation, which every member of it sees (notifications_for),
     # as the referral journey's notifications are.
     due = f"{commitment.due_date:%-d %B %Y}"
-    # A notification holds 300 characters: shorten what was promised, never the due date.
-    what = commitment.what if len(commitment.what) <= 120 else commitment.what[:119] + "…"
     Notification.objects.create(
         organisation_id=commitment.owner_organisation_id,
-        message=f"Reminder: your commitment to {other_side}, “{what}”, is due on {due}."[:300],
+        message=f"Reminder: your commitment to {other_side}, {_named(commitment)}, is due on {due}."[:300],
         url=reverse("trust:relationship", args=[relationship.pk]),
     )
     commitment.reminded_for = commitment.due_date

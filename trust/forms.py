@@ -572,3 +572,63 @@ class AuditedAccessForm(forms.Form):
         help_text="Both organisations will see that you read it, when, and the reason you give here.",
         error_messages={"required": "Say why you need to read this log."},
     )
+
+
+class RedactionRequestForm(SideForm):
+    """Ask for an entry to be redacted: the side asking (if the person acts for both) and why."""
+
+    reason = forms.CharField(
+        label="Why should this entry be redacted?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        help_text=(
+            "For example: it names or describes a child, or it is wrong about a person. The other side "
+            "decides. Do not repeat what the entry says: your reason is written into the log."
+        ),
+        error_messages={"required": "Say why this entry should be redacted."},
+    )
+
+
+REDACTION_DECISIONS = [
+    ("approve", "Approve: remove what the entry says for good"),
+    ("decline", "Decline: keep the entry"),
+]
+
+
+class RedactionDecisionForm(forms.Form):
+    """Approve or decline a redaction request, with a reason; a person with a side says which."""
+
+    decision = forms.ChoiceField(
+        label="Your decision",
+        choices=REDACTION_DECISIONS,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose approve or decline."},
+    )
+    reason = forms.CharField(
+        label="Why?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        help_text="Both organisations will read it.",
+        error_messages={"required": "Say why you approve or decline."},
+    )
+    organisation = forms.ChoiceField(
+        label="Decide for",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose the organisation you decide for.",
+            "invalid_choice": "Choose one of your organisations.",
+        },
+    )
+
+    def __init__(self, *args: Any, sides: list[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sides = {organisation.pk: organisation for organisation in sides}
+        if len(sides) <= 1:
+            del self.fields["organisation"]  # staff (no side) or one side: nothing to choose
+        else:
+            _choices_set(self, "organisation", _organisation_choices(sides))
+
+    def side(self) -> Organisation | None:
+        if "organisation" not in self.fields:
+            return next(iter(self.sides.values()), None)
+        return self.sides[int(self.cleaned_data["organisation"])]

@@ -87,8 +87,10 @@ class EntryType(models.TextChoices):
 class Entry(models.Model):
     """One entry of a relationship's log. Never changed: a correction is a new entry.
 
-    `payload` holds the type's structured extras (a commitment's what, by whom and due date,
-    an update's outcome, a review's actions...); `trust.services` checks its shape.
+    `payload` is the type's details as written (a commitment's what, by whom and due date, an
+    update's outcome, a review's actions...): `structured` joined with the free text of
+    `content`. `trust.services` checks its shape. Once redacted, `body` is blank, `payload`
+    holds the structured part only, and `content.redaction_note` says who redacted it and why.
     """
 
     relationship = models.ForeignKey(Relationship, on_delete=models.PROTECT, related_name="entries")
@@ -99,8 +101,11 @@ class Entry(models.Model):
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     author_user = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    body = models.TextField()
-    payload = models.JSONField(default=dict, blank=True)
+    # The details the app relies on (ids, dates, codes, an event key): in the chain as they are.
+    # Free text (the body, a commitment's what and by whom, actions) lives in `content`, which
+    # can be redacted; the chain covers only its salted digest (trust.hashing, version 2).
+    structured = models.JSONField(default=dict, blank=True)
+    content_digest = models.CharField(max_length=64)
     corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections")
     replies_to = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="replies")
     created_at = models.DateTimeField()
@@ -125,8 +130,8 @@ class Entry(models.Model):
             # A journey event (an offer, a decline...) is recorded once however often its task runs.
             models.UniqueConstraint(
                 "relationship",
-                KeyTextTransform("event_key", "payload"),
-                condition=Q(entry_type=EntryType.SYSTEM, payload__has_key="event_key"),
+                KeyTextTransform("event_key", "structured"),
+                condition=Q(entry_type=EntryType.SYSTEM, structured__has_key="event_key"),
                 name="entry_system_event_once",
             ),
         ]
@@ -143,6 +148,108 @@ class Entry(models.Model):
         if not self._state.adding:
             raise ValueError("Trust log entries are never changed: add a correction instead.")
         super().save(*args, **kwargs)
+
+    @property
+    def body(self) -> str:
+        return self.content.body
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return {**self.structured, **self.content.texts}
+
+    @property
+    def redacted(self) -> bool:
+        return self.content.redacted_at is not None
+
+
+class EntryContent(models.Model):
+    """What an entry says: its body and the free text of its details, with the random salt its
+    digest (`Entry.content_digest`) was made with. The database allows one change only, the
+    redaction: text and salt blanked, `redacted_at` and the note set, once (migration 0005)."""
+
+    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, primary_key=True, related_name="content")
+    body = models.TextField(blank=True)
+    # The free text of the details, by key: "what", "by_whom", "actions".
+    texts = models.JSONField(default=dict, blank=True)
+    salt = models.CharField(max_length=64, blank=True, help_text="64 hex; blank once redacted.")
+    redacted_at = models.DateTimeField(null=True, blank=True)
+    redaction_note = models.TextField(blank=True, help_text="Redacted on <date> by <whom>, because <why>.")
+
+    class Meta:
+        verbose_name_plural = "entry contents"
+        constraints = [
+            # The salt goes with the text: with the digest kept in the chain, a salt left behind
+            # would let anyone confirm a guess of what a redacted entry said.
+            models.CheckConstraint(
+                condition=Q(redacted_at__isnull=True, redaction_note="") & ~Q(salt="")
+                | Q(redacted_at__isnull=False, body="", texts={}, salt="") & ~Q(redaction_note=""),
+                name="entry_content_whole_or_redacted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Content of entry {self.entry_id}"
+
+
+class RedactionStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a decision"
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"
+
+
+class RedactionRequest(models.Model):
+    """A request to redact an entry's content: by one side (the other side or a staff
+    administrator decides) or by the retention schedule (either side or staff decides)."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="redaction_requests")
+    # Both null when the retention schedule asks.
+    requested_by_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reason = models.TextField()
+    requested_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=RedactionStatus.choices, default=RedactionStatus.PENDING)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Null when a staff administrator decided.
+    decided_by_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decision_reason = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry"], condition=Q(status=RedactionStatus.PENDING), name="redaction_one_pending_per_entry"
+            ),
+            models.UniqueConstraint(
+                fields=["entry"], condition=Q(status=RedactionStatus.APPROVED), name="redaction_approved_once"
+            ),
+            models.CheckConstraint(condition=Q(status__in=RedactionStatus.values), name="redaction_status_valid"),
+            models.CheckConstraint(
+                condition=Q(requested_by__isnull=True, requested_by_organisation__isnull=True)
+                | Q(requested_by__isnull=False, requested_by_organisation__isnull=False),
+                name="redaction_requested_by_a_side_or_retention",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=RedactionStatus.PENDING, decided_at__isnull=True, decided_by__isnull=True)
+                | (
+                    ~Q(status=RedactionStatus.PENDING)
+                    & Q(decided_at__isnull=False, decided_by__isnull=False)
+                    & ~Q(decision_reason="")
+                ),
+                name="redaction_decided_with_a_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Redaction of entry {self.entry_id} ({self.get_status_display().lower()})"
+
+    @property
+    def by_retention(self) -> bool:
+        return self.requested_by_organisation_id is None
 
 
 class CommitmentStatus(models.TextChoices):

@@ -34,6 +34,7 @@ from trust.selectors import (
     answers_to,
     commitments_of,
     pulse_check_ins_of,
+    redaction_requests_pending_of,
     restorative_cases_of,
     restorative_stages,
 )
@@ -85,6 +86,8 @@ class Lookup:
     cases_by_id: dict[int, RestorativeCase]
     answers: dict[int, list[Entry]]
     read_only: bool = False
+    # Entries with a redaction request waiting for a decision: not asked for twice.
+    redaction_pending: set[int] = field(default_factory=set)
 
 
 def lookup_for(relationship: Relationship, sides: list[Organisation], *, read_only: bool = False) -> Lookup:
@@ -100,6 +103,7 @@ def lookup_for(relationship: Relationship, sides: list[Organisation], *, read_on
         cases_by_id={case.pk: case for case in cases},
         answers=answers_to(relationship),
         read_only=read_only,
+        redaction_pending=set(redaction_requests_pending_of(relationship).values_list("entry_id", flat=True)),
     )
 
 
@@ -109,9 +113,12 @@ def _choice_label(choices: list[tuple[str, str]], value: object) -> str:
 
 def _commitment_details(entry: Entry, lookup: Lookup, target: Entry | None) -> list[tuple[str, str]]:
     payload = entry.payload
+    # A redacted commitment keeps its owner and dates (in the chain); what and by whom are gone.
+    said = [("What", str(payload.get("what", ""))), ("By whom", str(payload.get("by_whom", "")))]
+    if entry.redacted:
+        said = []
     details = [
-        ("What", str(payload.get("what", ""))),
-        ("By whom", str(payload.get("by_whom", ""))),
+        *said,
         ("Owner", lookup.names.get(payload.get("owner_organisation", 0), "")),
         ("Due", long_date(datetime.date.fromisoformat(payload["due_date"]))),
     ]
@@ -201,6 +208,9 @@ def _links(entry: Entry, lookup: Lookup) -> list[tuple[str, str]]:
         links.append(("Open a restorative case", reverse("trust:case_open", args=[relationship.pk, entry.pk])))
     if entry.author_organisation_id in lookup.side_ids and entry.entry_type != EntryType.SYSTEM:
         links.append(("Correct", entry_add_url(relationship, type=EntryType.NOTE, corrects=entry.pk)))
+    if not entry.redacted and entry.pk not in lookup.redaction_pending:
+        redaction_url = reverse("trust:redaction_request", args=[relationship.pk, entry.pk])
+        links.append(("Ask for this entry to be redacted", redaction_url))
     return links
 
 

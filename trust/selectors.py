@@ -20,14 +20,17 @@ from django_stubs_ext import WithAnnotations
 
 from accounts.models import Organisation
 from accounts.selectors import AnyUser
-from trust.hashing import entry_hash_compute
+from trust.hashing import content_digest_compute, entry_hash_compute
 from trust.models import (
     GENESIS_HASH,
     Commitment,
     CommitmentStatus,
     Entry,
+    EntryContent,
     EntryType,
     PulseCheckIn,
+    RedactionRequest,
+    RedactionStatus,
     Relationship,
     RestorativeCase,
     RestorativeStage,
@@ -119,16 +122,33 @@ class ChainReport:
 
 def chain_verify(relationship: Relationship) -> ChainReport:
     """Recompute the relationship's chain in order: sequences 1, 2, 3... without a gap, each
-    entry pointing at the hash of the one before, and each hash matching its content."""
+    entry pointing at the hash of the one before, each hash matching the entry, and each
+    entry's content matching its digest unless it was redacted; every redacted entry is one
+    that a later system entry of the log says was redacted (ADR 18)."""
     expected_sequence, previous_hash = 1, GENESIS_HASH
-    entries = Entry.objects.filter(relationship=relationship).order_by("sequence")
+    redacted: dict[int, int] = {}  # entry id: sequence, of redacted entries
+    announced: set[int] = set()  # entry ids that "entry_redacted" system entries name
+    entries = Entry.objects.filter(relationship=relationship).select_related("content").order_by("sequence")
     for entry in entries.iterator(chunk_size=500):
         problem = _entry_problem(entry, expected_sequence, previous_hash)
         if problem:
             return ChainReport(False, expected_sequence, problem, expected_sequence - 1)
+        if entry.redacted:
+            redacted[entry.pk] = entry.sequence
+        if entry.entry_type == EntryType.SYSTEM and entry.structured.get("event") == "entry_redacted":
+            announced.update(_redacted_ids(entry.structured))
         expected_sequence, previous_hash = expected_sequence + 1, entry.entry_hash
     checked = expected_sequence - 1
+    unannounced = sorted(sequence for pk, sequence in redacted.items() if pk not in announced)
+    if unannounced:
+        reason = f"entry {unannounced[0]} was blanked, but no entry of the log records its redaction"
+        return ChainReport(False, unannounced[0], reason, checked)
     return ChainReport(True, None, f"{checked} entries verify", checked, head_hash=previous_hash)
+
+
+def _redacted_ids(structured: dict[str, Any]) -> list[int]:
+    named = [structured.get("entry"), *(structured.get("also") or [])]
+    return [pk for pk in named if isinstance(pk, int)]
 
 
 def _entry_problem(entry: Entry, expected_sequence: int, previous_hash: str) -> str:
@@ -138,6 +158,19 @@ def _entry_problem(entry: Entry, expected_sequence: int, previous_hash: str) -> 
         return f"entry {entry.sequence} does not follow the entry before it (previous hash differs)"
     if entry.entry_hash != entry_hash_compute(entry):
         return f"entry {entry.sequence} was changed after it was written (its hash differs)"
+    return _content_problem(entry)
+
+
+def _content_problem(entry: Entry) -> str:
+    try:
+        content = entry.content
+    except EntryContent.DoesNotExist:
+        return f"entry {entry.sequence} has lost its content"
+    if content.redacted_at is not None:
+        # Blank by the table's constraint; announced by a system entry, checked at the end.
+        return ""
+    if content_digest_compute(salt=content.salt, body=content.body, texts=content.texts) != entry.content_digest:
+        return f"entry {entry.sequence}'s text was changed after it was written (its content digest differs)"
     return ""
 
 
@@ -150,7 +183,7 @@ def entries_of(relationship: Relationship) -> QuerySet[Entry]:
     """The entries of one relationship: the only place a URL's entry id is looked up, so an id
     from another relationship is simply not found. `relationship` comes from
     `relationships_visible_to`."""
-    return Entry.objects.filter(relationship=relationship)
+    return Entry.objects.filter(relationship=relationship).select_related("content")
 
 
 def organisations_to_open_with(own: list[Organisation], kinds: set[str]) -> QuerySet[Organisation]:
@@ -163,7 +196,9 @@ def timeline(relationship: Relationship, *, entry_type: str | None = None) -> Qu
     entries = Entry.objects.filter(relationship=relationship)
     if entry_type:
         entries = entries.filter(entry_type=entry_type)
-    return entries.select_related("author_organisation", "author_user", "corrects", "replies_to").order_by("-sequence")
+    return entries.select_related("content", "author_organisation", "author_user", "corrects", "replies_to").order_by(
+        "-sequence"
+    )
 
 
 def answers_to(relationship: Relationship) -> dict[int, list[Entry]]:
@@ -173,7 +208,7 @@ def answers_to(relationship: Relationship) -> dict[int, list[Entry]]:
     linked = (
         Entry.objects.filter(relationship=relationship)
         .filter(Q(replies_to__isnull=False) | Q(corrects__isnull=False))
-        .select_related("author_organisation", "author_user")
+        .select_related("content", "author_organisation", "author_user")
         .order_by("sequence")
     )
     for entry in linked:
@@ -193,7 +228,7 @@ class StageReached:
 def restorative_stages(case: RestorativeCase) -> list[StageReached]:
     """Where the case stands: each stage with the first entry that reached it and its date."""
     concern = case.concern
-    stage_entries = Entry.objects.filter(relationship=case.relationship, payload__restorative_case=case.pk)
+    stage_entries = Entry.objects.filter(relationship=case.relationship, structured__restorative_case=case.pk)
     reply = (
         Entry.objects.filter(replies_to=concern, entry_type=EntryType.REPLY)
         .exclude(author_organisation=concern.author_organisation)
@@ -227,8 +262,8 @@ def restorative_case_relationship_state(case: RestorativeCase) -> Entry | None:
     """The latest entry of the case that said, in the field's words (its `relationship_state`),
     where the relationship is: the entry, so the page can say who said it and when."""
     return (
-        Entry.objects.filter(relationship=case.relationship, payload__restorative_case=case.pk)
-        .filter(payload__has_key="relationship_state")
+        Entry.objects.filter(relationship=case.relationship, structured__restorative_case=case.pk)
+        .filter(structured__has_key="relationship_state")
         .select_related("author_organisation")
         .order_by("-sequence")
         .first()
@@ -247,3 +282,24 @@ def commitments_of(relationship: Relationship) -> QuerySet[Commitment]:
 
 def pulse_check_ins_of(relationship: Relationship) -> QuerySet[PulseCheckIn]:
     return PulseCheckIn.objects.filter(relationship=relationship).select_related("organisation")
+
+
+def redaction_requests_of(relationship: Relationship) -> QuerySet[RedactionRequest]:
+    """The relationship's redaction requests, oldest first: the only place a URL's request id
+    is looked up. `relationship` comes from `relationships_visible_to`, or from
+    `relationship_for_staff_decision` for a staff administrator."""
+    return RedactionRequest.objects.filter(entry__relationship=relationship).select_related(
+        "entry__content", "entry__author_organisation", "requested_by_organisation", "decided_by_organisation"
+    )
+
+
+def redaction_requests_pending_of(relationship: Relationship) -> QuerySet[RedactionRequest]:
+    return redaction_requests_of(relationship).filter(status=RedactionStatus.PENDING)
+
+
+def relationship_for_staff_decision(user: AnyUser, pk: int) -> Relationship:
+    """A relationship whose redaction requests a staff administrator may decide; 404 for anyone
+    else. The decision page shows who wrote the entry and when, never what it says."""
+    if not user.is_staff:
+        raise Http404("No such page.")
+    return get_object_or_404(Relationship.objects.select_related("local_authority", "counterpart"), pk=pk)

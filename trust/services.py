@@ -19,13 +19,14 @@ from django.utils import timezone
 
 from accounts.models import Notification, Organisation, OrganisationKind, User
 from commissioning.identifiers import identifiers_in, identifiers_message
-from trust.hashing import entry_hash_compute
+from trust.hashing import content_digest_compute, entry_hash_compute, payload_split, salt_new
 from trust.models import (
     GENESIS_HASH,
     AdministratorAccess,
     Commitment,
     CommitmentStatus,
     Entry,
+    EntryContent,
     EntryType,
     PulseCheckIn,
     Relationship,
@@ -51,6 +52,7 @@ SYSTEM_EVENTS = {
     "placement_ended",
     "deadline_missed",
     "commitment_missed",
+    "entry_redacted",
 }
 
 # Dates are the stuff of a log about commitments and meetings; the other kinds identify a child.
@@ -155,14 +157,17 @@ def _append(
     if last is not None and created_at < last.created_at:
         # A log reads in time order; a back-dated entry (the demo's history) may not jump the queue.
         created_at = last.created_at
+    # The chain covers the structured details and a salted digest of the text (ADR 18).
+    structured, texts = payload_split(payload)
+    salt = salt_new()
     entry = Entry(
         relationship=relationship,
         sequence=last.sequence + 1 if last else 1,
         entry_type=entry_type,
         author_organisation=author_organisation,
         author_user=author_user,
-        body=body,
-        payload=payload,
+        structured=structured,
+        content_digest=content_digest_compute(salt=salt, body=body, texts=texts),
         corrects=corrects,
         replies_to=replies_to,
         created_at=created_at,
@@ -170,6 +175,7 @@ def _append(
     )
     entry.entry_hash = entry_hash_compute(entry)
     entry.save(force_insert=True)
+    EntryContent.objects.create(entry=entry, body=body, texts=texts, salt=salt)
     return entry
 
 
@@ -225,7 +231,7 @@ def system_entry_record(
     if event_key is not None:
         details["event_key"] = event_key
         Relationship.objects.select_for_update().get(pk=relationship.pk)
-        if Entry.objects.filter(relationship=relationship, payload__event_key=event_key).exists():
+        if Entry.objects.filter(relationship=relationship, structured__event_key=event_key).exists():
             return None
     return trust_entry_add(
         relationship=relationship,

@@ -14,4 +14,6 @@ urlpatterns: list[URLPattern] = [
     path("<int:pk>/cases/<int:case>/", views.case_detail, name="case"),
     path("<int:pk>/pulse/", views.pulse, name="pulse"),
     path("<int:pk>/audited/", views.audited_access, name="audited_access"),
+    path("<int:pk>/entries/<int:entry>/redaction/", views.redaction_request, name="redaction_request"),
+    path("<int:pk>/redactions/<int:redaction>/", views.redaction_decide, name="redaction_decide"),
 ]

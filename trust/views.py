@@ -36,6 +36,8 @@ from trust.forms import (
     EntryFormContext,
     EntryTypeChoiceForm,
     PulseForm,
+    RedactionDecisionForm,
+    RedactionRequestForm,
     RelationshipOpenForm,
     SideForm,
 )
@@ -44,6 +46,8 @@ from trust.models import (
     CommitmentStatus,
     Entry,
     EntryType,
+    RedactionRequest,
+    RedactionStatus,
     Relationship,
     RelationshipState,
     RestorativeCase,
@@ -59,6 +63,7 @@ from trust.presenting import (
     lookup_for,
     pulse_trend_present,
 )
+from trust.redaction import redaction_request_approve, redaction_request_create, redaction_request_decline
 from trust.selectors import (
     StageReached,
     chain_verify,
@@ -66,7 +71,10 @@ from trust.selectors import (
     entries_of,
     organisations_acting_for,
     pulse_check_ins_of,
+    redaction_requests_of,
+    redaction_requests_pending_of,
     relationship_for_audited_access,
+    relationship_for_staff_decision,
     relationships_listed_for,
     relationships_visible_to,
     restorative_case_relationship_state,
@@ -185,6 +193,7 @@ def relationship_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "today": timezone.localdate(),
         "cases": cases_present(relationship),
         "pulse_trend": pulse_trend_present(relationship),
+        "redactions": list(redaction_requests_pending_of(relationship)),
     }
     return render(request, "trust/relationship_detail.html", context)
 
@@ -472,3 +481,75 @@ def audited_access(request: HttpRequest, pk: int) -> HttpResponse:
             }
             return render(request, "trust/audited_log.html", context)
     return render(request, "trust/audited_access.html", {"relationship": relationship, "form": form})
+
+
+# --- Redaction (ADR 18) --------------------------------------------------------------------
+
+
+@GET_POST
+def redaction_request(request: HttpRequest, pk: int, entry: int) -> HttpResponse:
+    """Either side asks for an entry to be redacted, with a reason; the other side decides."""
+    relationship = _relationship(request, pk)
+    target = get_object_or_404(entries_of(relationship), pk=entry)
+    anchor = f"{reverse('trust:relationship', args=[relationship.pk])}#entry-{target.sequence}"
+    if target.redacted:
+        messages.info(request, f"Entry {target.sequence} is already redacted.")
+        return redirect(anchor)
+    pending = redaction_requests_pending_of(relationship).filter(entry=target).first()
+    if pending is not None:
+        messages.info(request, f"A redaction of entry {target.sequence} is already waiting for a decision.")
+        return redirect("trust:redaction_decide", pk=relationship.pk, redaction=pending.pk)
+    form = RedactionRequestForm(_posted(request), sides=sides_acting_for(request.user, relationship))
+    if request.method == "POST" and form.is_valid():
+        try:
+            redaction_request_create(
+                entry=target, requested_by=_user(request), organisation=form.side(), reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            form_errors_add(form, error, renamed=SIDE_ERRORS)
+        else:
+            messages.success(request, f"You asked for entry {target.sequence} to be redacted. The other side decides.")
+            return redirect(anchor)
+    context = {"relationship": relationship, "entry": entry_present(target, lookup_for(relationship, [])), "form": form}
+    return render(request, "trust/redaction_request.html", context)
+
+
+def _deciding_sides(user: User, relationship: Relationship, asked: RedactionRequest) -> list[Organisation]:
+    """The sides the user may decide for: not the one that asked."""
+    return [side for side in sides_acting_for(user, relationship) if side.pk != asked.requested_by_organisation_id]
+
+
+@GET_POST
+def redaction_decide(request: HttpRequest, pk: int, redaction: int) -> HttpResponse:
+    """The other side, or a staff administrator, approves or declines a redaction request.
+    Staff see who wrote the entry and when, never what it says (that is the audited page's)."""
+    user = _user(request)
+    relationship = relationship_for_staff_decision(user, pk) if user.is_staff else _relationship(request, pk)
+    asked = get_object_or_404(redaction_requests_of(relationship), pk=redaction)
+    sides = [] if user.is_staff else _deciding_sides(user, relationship, asked)
+    can_decide = asked.status == RedactionStatus.PENDING and (user.is_staff or bool(sides))
+    form = RedactionDecisionForm(_posted(request), sides=sides) if can_decide else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        decide = _DECISIONS[form.cleaned_data["decision"]]
+        try:
+            decide(redaction=asked, decided_by=user, organisation=form.side(), reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form_errors_add(form, error, renamed=SIDE_ERRORS)
+        else:
+            done = "redacted" if form.cleaned_data["decision"] == "approve" else "kept: the request was declined"
+            messages.success(request, f"Entry {asked.entry.sequence} is {done}.")
+            return redirect("trust:redaction_decide", pk=relationship.pk, redaction=asked.pk)
+    context = {
+        "relationship": relationship,
+        "asked": asked,
+        "form": form,
+        "is_staff": user.is_staff,
+        "entry": None if user.is_staff else entry_present(asked.entry, lookup_for(relationship, [])),
+    }
+    return render(request, "trust/redaction_decide.html", context)
+
+
+_DECISIONS: dict[str, Any] = {
+    "approve": redaction_request_approve,
+    "decline": redaction_request_decline,
+}

@@ -83,7 +83,7 @@ def test_commitments_are_kept_missed_overdue_and_due(loaded):
         "Book the quarterly visits to the three Leeds homes": CommitmentStatus.MISSED,
         "Publish the weekend on-call rota for emergency enquiries": CommitmentStatus.OPEN,
     }
-    assert loaded.entries.filter(payload__event="commitment_missed").count() == 1
+    assert loaded.entries.filter(structured__event="commitment_missed").count() == 1
     assert commitments["Publish the weekend on-call rota for emergency enquiries"].reminded_for == TODAY + (
         datetime.timedelta(days=2)
     )

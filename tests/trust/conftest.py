@@ -83,10 +83,12 @@ def triggers_disabled() -> Iterator[None]:
         # which ALTER TABLE refuses to run past.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("ALTER TABLE trust_entry DISABLE TRIGGER USER")
+        cursor.execute("ALTER TABLE trust_entrycontent DISABLE TRIGGER USER")
     yield
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("ALTER TABLE trust_entry ENABLE TRIGGER USER")
+        cursor.execute("ALTER TABLE trust_entrycontent ENABLE TRIGGER USER")
 
 
 @pytest.fixture

@@ -35,6 +35,11 @@ PAGE_MATRIX: dict[str, dict[str, str]] = {
     "trust:pulse": BOTH_SIDES,
     # Staff administrators only, and it asks their reason before it shows anything.
     "trust:audited_access": _row(LOGIN, HIDDEN, admin=OK),
+    # Either side asks to redact an entry (the sample concern has no request yet).
+    "trust:redaction_request": BOTH_SIDES,
+    # The asking side sees its request, the other side and staff decide (ADR 18); staff see
+    # who wrote the entry and when, not what it says.
+    "trust:redaction_decide": _row(LOGIN, HIDDEN, commissioner_a=OK, provider_p=OK, admin=OK),
 }
 
 
@@ -47,4 +52,6 @@ def page_samples(objects: TrustSamples) -> dict[str, dict[str, str]]:
         "trust:case": {**relationship, "case": str(objects.case.pk)},
         "trust:pulse": relationship,
         "trust:audited_access": relationship,
+        "trust:redaction_request": {**relationship, "entry": str(objects.concern.pk)},
+        "trust:redaction_decide": {**relationship, "redaction": str(objects.redaction.pk if objects.redaction else 0)},
     }

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tests.conftest import Cast
-from trust.models import Entry, EntryType, Relationship, RelationshipOrigin, RestorativeCase
+from trust.models import Entry, EntryType, RedactionRequest, Relationship, RelationshipOrigin, RestorativeCase
+from trust.redaction import redaction_request_create
 from trust.services import relationship_get_or_create, restorative_case_open, trust_entry_add
 
 
@@ -16,9 +17,11 @@ class TrustSamples:
     commitment: Entry
     concern: Entry
     case: RestorativeCase
+    # Authority A's request to redact the commitment, waiting for P (only when asked for).
+    redaction: RedactionRequest | None = None
 
 
-def trust_sample_objects(cast: Cast) -> TrustSamples:
+def trust_sample_objects(cast: Cast, *, with_redaction: bool = False) -> TrustSamples:
     relationship = relationship_get_or_create(
         local_authority_organisation=cast.local_authority_a,
         counterpart=cast.provider_organisation_p,
@@ -45,4 +48,14 @@ def trust_sample_objects(cast: Cast) -> TrustSamples:
         body="The last two referrals had no answer within the deadline.",
     )
     case = restorative_case_open(concern=concern, opened_by=cast.commissioner_a, organisation=cast.local_authority_a)
-    return TrustSamples(relationship, commitment, concern, case)
+    redaction = (
+        redaction_request_create(
+            entry=commitment,
+            requested_by=cast.commissioner_a,
+            organisation=cast.local_authority_a,
+            reason="It says more about a person than the log needs.",
+        )
+        if with_redaction
+        else None
+    )
+    return TrustSamples(relationship, commitment, concern, case, redaction)

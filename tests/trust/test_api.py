@@ -185,13 +185,13 @@ def test_the_detail_gives_each_indicator_with_its_definition(client, cast: Cast,
 @pytest.mark.usefixtures("triggers_disabled")
 def test_the_detail_shows_a_chain_changed_behind_the_products_back(client, cast: Cast, relationship, five_entries):
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE trust_entry SET body = 'rewritten' WHERE id = %s", [five_entries[2].pk])
+        cursor.execute("UPDATE trust_entrycontent SET body = 'rewritten' WHERE entry_id = %s", [five_entries[2].pk])
     client.force_login(cast.provider_p)
     assert client.get(_relationship_url(relationship)).json()["chain"] == {
         "verifies": False,
         "entries_checked": 2,
         "first_bad_sequence": 3,
-        "reason": "entry 3 was changed after it was written (its hash differs)",
+        "reason": "entry 3's text was changed after it was written (its content digest differs)",
     }
 
 
@@ -212,6 +212,7 @@ def test_entries_come_newest_first_with_every_field(client, cast: Cast, relation
         "author": cast.provider_p.full_name,
         "body": "Our inbox owner was away; a deputy now covers it.",
         "payload": {},
+        "redaction": None,
         "corrects": None,
         "replies_to": concern.pk,
         "created_at": body["results"][1]["created_at"],
@@ -324,6 +325,7 @@ def test_each_side_appends_an_entry_and_the_chain_still_verifies(client, cast: C
         "author": author.full_name,
         "body": data["body"],
         "payload": data.get("payload", {}),
+        "redaction": None,
         "corrects": data.get("corrects"),
         "replies_to": data.get("replies_to"),
         "created_at": response.json()["created_at"],

@@ -54,7 +54,7 @@ def update(commitment: Entry, cast: Cast, outcome: str, due: datetime.date | Non
 
 
 def missed_entries() -> list[Entry]:
-    return list(Entry.objects.filter(entry_type=EntryType.SYSTEM, payload__event="commitment_missed"))
+    return list(Entry.objects.filter(entry_type=EntryType.SYSTEM, structured__event="commitment_missed"))
 
 
 def test_a_commitment_past_its_due_date_is_recorded_as_missed_once(relationship: Relationship, cast: Cast):

@@ -51,6 +51,6 @@ def test_concurrent_appends_leave_a_contiguous_verifying_chain(relationship, cas
     total = THREADS * ENTRIES_PER_THREAD
     sequences = list(Entry.objects.filter(relationship=relationship).values_list("sequence", flat=True))
     assert sequences == list(range(1, total + 1))
-    bodies = set(Entry.objects.values_list("body", flat=True))
+    bodies = set(Entry.objects.values_list("content__body", flat=True))
     assert bodies == {f"thread {t} note {n}" for t in range(THREADS) for n in range(ENTRIES_PER_THREAD)}
     assert chain_verify(relationship) == ChainReport(True, None, f"{total} entries verify", total)

@@ -230,9 +230,15 @@ def test_the_api_requires_a_well_formed_key(client: Client, cast: Cast, samples,
 def test_a_refused_entry_leaves_the_key_unused(client: Client, cast: Cast, samples):
     client.force_login(cast.commissioner_a)
     headers = api_key_header()
-    refused = _post(client, samples.relationship, {"entry_type": "reply", "body": "Self.", "replies_to": 0}, headers)
-    assert refused.status_code == 400
-    assert IdempotencyKey.objects.count() == 0
+    # The service refuses (the right of reply is the other side's) inside the key's transaction.
+    own_reply = {"entry_type": "reply", "body": "Replying to myself.", "replies_to": samples.concern.pk}
+    before = Entry.objects.count()
+    refused = _post(client, samples.relationship, own_reply, headers)
+    assert (refused.status_code, refused.json()) == (
+        400,
+        {"replies_to": ["The right of reply is the other side's: add a note or a correction instead."]},
+    )
+    assert (Entry.objects.count(), IdempotencyKey.objects.count()) == (before, 0)
     assert _post(client, samples.relationship, NOTE, headers).status_code == 201
 
 

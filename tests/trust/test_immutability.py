@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import IntegrityError, connection, transaction
 
@@ -10,15 +12,19 @@ from trust.models import Entry, Relationship
 pytestmark = pytest.mark.django_db
 
 
-def _log_rows() -> list[tuple[int, str, str]]:
-    return list(Entry.objects.order_by("sequence").values_list("sequence", "body", "entry_hash"))
+def _log_rows() -> list[tuple[Any, ...]]:
+    return list(
+        Entry.objects.order_by("sequence").values_list(
+            "sequence", "content__body", "content__texts", "content__salt", "content_digest", "entry_hash"
+        )
+    )
 
 
 @pytest.mark.parametrize(
     "statement",
     [
-        "UPDATE trust_entry SET body = 'rewritten' WHERE sequence = 2",
-        "UPDATE trust_entry SET payload = '{}'::jsonb",
+        "UPDATE trust_entry SET content_digest = repeat('0', 64) WHERE sequence = 2",
+        "UPDATE trust_entry SET structured = '{}'::jsonb",
         "DELETE FROM trust_entry WHERE sequence = 3",
         "DELETE FROM trust_entry",
         "TRUNCATE trust_entry CASCADE",
@@ -39,7 +45,7 @@ def test_raw_sql_cannot_change_or_remove_entries(five_entries, statement):
 def test_the_orm_cannot_update_or_delete_entries(five_entries):
     before = _log_rows()
     with pytest.raises(IntegrityError), transaction.atomic():
-        Entry.objects.filter(sequence=1).update(body="rewritten")
+        Entry.objects.filter(sequence=1).update(content_digest="0" * 64)
     with pytest.raises(IntegrityError), transaction.atomic():
         Entry.objects.filter(sequence=1).delete()
     assert _log_rows() == before
@@ -47,10 +53,10 @@ def test_the_orm_cannot_update_or_delete_entries(five_entries):
 
 def test_saving_an_existing_entry_is_refused_before_the_database(five_entries):
     entry = five_entries[0]
-    entry.body = "rewritten"
+    entry.structured = {"held_on": "2026-01-01"}
     with pytest.raises(ValueError, match="add a correction instead"):
         entry.save()
-    assert Entry.objects.get(pk=entry.pk).body == "First meeting booked."
+    assert Entry.objects.get(pk=entry.pk).payload == {}
 
 
 @pytest.mark.parametrize(

@@ -635,7 +635,13 @@ def test_the_database_records_a_system_event_once_per_relationship(relationship)
 def _opened_entries() -> list[tuple[Any, ...]]:
     return list(
         Entry.objects.order_by("pk").values_list(
-            "relationship", "sequence", "entry_type", "author_organisation", "author_user", "body", "payload"
+            "relationship",
+            "sequence",
+            "entry_type",
+            "author_organisation",
+            "author_user",
+            "content__body",
+            "structured",
         )
     )
 
@@ -708,7 +714,7 @@ def test_a_federation_is_opened_for_by_those_who_act_for_it(cast, federation, op
         federation.organisation,
         RelationshipOrigin.COUNTERPART,
     )
-    assert Entry.objects.values_list("relationship", "author_organisation", "payload").get() == (
+    assert Entry.objects.values_list("relationship", "author_organisation", "structured").get() == (
         relationship.pk,
         federation.organisation.pk,
         {"event": "relationship_opened", "event_key": "relationship_opened"},
@@ -901,7 +907,7 @@ def test_administrator_access_is_recorded_and_both_sides_see_it(relationship, ca
 def test_each_administrator_access_is_its_own_entry(relationship, cast):
     first = administrator_access_record(relationship=relationship, user=cast.admin, reason="Audit 2026")  # 10 chars
     second = administrator_access_record(relationship=relationship, user=cast.admin, reason="Audit 2026")
-    assert list(Entry.objects.values_list("sequence", "payload__event_key")) == [
+    assert list(Entry.objects.values_list("sequence", "structured__event_key")) == [
         (1, f"administrator_access:{first.pk}"),
         (2, f"administrator_access:{second.pk}"),
     ]

@@ -11,7 +11,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from trust.models import GENESIS_HASH, Entry, RelationshipOrigin
+from tests.trust.conftest import note_add
+from trust.models import GENESIS_HASH, Entry, EntryContent, RelationshipOrigin
 from trust.selectors import ChainReport, chain_verify
 from trust.services import relationship_get_or_create
 
@@ -35,28 +36,38 @@ def test_each_entry_hashes_its_canonical_form_and_the_one_before(relationship, f
     assert note.previous_hash == GENESIS_HASH
     assert [entry.previous_hash for entry in five_entries[1:]] == [entry.entry_hash for entry in five_entries[:-1]]
     stored = Entry.objects.get(pk=commitment.pk)
+    content = EntryContent.objects.get(pk=commitment.pk)
+    said = {
+        "body": "We will send the updated statement of purpose.",
+        "texts": {"by_whom": "Registered manager", "what": "Updated statement of purpose"},
+    }
+    said_text = json.dumps(said, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert (content.body, content.texts, len(content.salt)) == (said["body"], said["texts"], 64)
+    assert stored.content_digest == hashlib.sha256(bytes.fromhex(content.salt) + said_text.encode()).hexdigest()
     canonical = {
         "author_organisation": cast.provider_organisation_p.pk,
         "author_user": cast.provider_p.pk,
-        "body": "We will send the updated statement of purpose.",
+        "content_digest": stored.content_digest,
         "corrects": None,
         "created_at": stored.created_at.isoformat(timespec="microseconds"),
         "entry_type": "commitment",
-        "payload": {
-            "by_whom": "Registered manager",
-            "due_date": "2026-12-01",
-            "owner_organisation": cast.provider_organisation_p.pk,
-            "what": "Updated statement of purpose",
-        },
+        # Only the structured details are in the chain; the text is in the digest.
+        "payload": {"due_date": "2026-12-01", "owner_organisation": cast.provider_organisation_p.pk},
         "previous_hash": note.entry_hash,
         "relationship": relationship.pk,
         "replies_to": None,
         "sequence": 2,
-        "version": 1,
+        "version": 2,
     }
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert stored.created_at.utcoffset() == datetime.timedelta(0)
     assert stored.entry_hash == hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_two_entries_saying_the_same_have_different_digests(relationship, cast):
+    """The salt: a digest in the chain cannot be matched against a guess of the text."""
+    first, second = note_add(relationship, cast, "Same words."), note_add(relationship, cast, "Same words.")
+    assert first.content_digest != second.content_digest
 
 
 def test_an_untouched_log_verifies(relationship, five_entries):
@@ -91,7 +102,7 @@ def _assert_fails_at(relationship, sequence: int, reason: str) -> None:
 @pytest.mark.usefixtures("triggers_disabled")
 def test_a_changed_payload_is_detected(relationship, five_entries):
     _tamper(
-        "UPDATE trust_entry SET payload = jsonb_set(payload, '{due_date}', '\"2027-06-01\"') WHERE id = %s",
+        "UPDATE trust_entry SET structured = jsonb_set(structured, '{due_date}', '\"2027-06-01\"') WHERE id = %s",
         [five_entries[1].pk],
     )
     _assert_fails_at(relationship, 2, "entry 2 was changed after it was written (its hash differs)")
@@ -101,6 +112,7 @@ def test_a_changed_payload_is_detected(relationship, five_entries):
 def test_a_deleted_entry_is_detected(relationship, five_entries):
     # Entry 2 is a commitment: a tamperer removes its index row too, or the foreign key stops them.
     _tamper("DELETE FROM trust_commitment WHERE entry_id = %s", [five_entries[1].pk])
+    _tamper("DELETE FROM trust_entrycontent WHERE entry_id = %s", [five_entries[1].pk])
     _tamper("DELETE FROM trust_entry WHERE id = %s", [five_entries[1].pk])
     _assert_fails_at(relationship, 2, "entry 2 is missing: entry 3 follows entry 1")
 
@@ -120,13 +132,13 @@ def test_only_the_tampered_relationship_fails(relationship, five_entries, cast):
         counterpart=cast.provider_organisation_p,
         created_via=RelationshipOrigin.PLACEMENT,
     )
-    _tamper("UPDATE trust_entry SET body = 'rewritten' WHERE id = %s", [five_entries[0].pk])
+    _tamper("UPDATE trust_entrycontent SET body = 'rewritten' WHERE entry_id = %s", [five_entries[0].pk])
     out = StringIO()
     with pytest.raises(CommandError, match=f"first: relationship {relationship.pk} "):
         call_command("verify_trust_log", stdout=out)
     assert out.getvalue().splitlines() == [
         f"relationship {relationship.pk} ({relationship}): FAILS at entry 1: "
-        "entry 1 was changed after it was written (its hash differs)",
+        "entry 1's text was changed after it was written (its content digest differs)",
         f"relationship {other.pk} ({other}): ok, 0 entries verify",
     ]
     assert _verify("--relationship", str(other.pk)).endswith("ok, 0 entries verify\n")

@@ -254,11 +254,14 @@ def test_the_chain_status_names_the_first_entry_changed_behind_the_services_back
     client: Client, cast: Cast, relationship, five_entries
 ):
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE trust_entry SET body = 'rewritten' WHERE id = %s", [five_entries[1].pk])
+        cursor.execute("UPDATE trust_entrycontent SET body = 'rewritten' WHERE entry_id = %s", [five_entries[1].pk])
     client.force_login(cast.provider_p)
     page = _page(client, _url("relationship", relationship))
     assert "govuk-warning-text" in page
-    assert "The log does not verify from entry 2: entry 2 was changed after it was written (its hash differs)." in page
+    assert (
+        "The log does not verify from entry 2: entry 2&#x27;s text was changed after it was written "
+        "(its content digest differs)." in page
+    )
     assert "The log verifies" not in page
 
 
