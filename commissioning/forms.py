@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from commissioning.identifiers import identifiers_in, identifiers_message
+from commissioning.identifiers import screened
 from commissioning.models import (
     DeclineReason,
     EducationNeed,
@@ -22,7 +22,13 @@ from commissioning.models import (
     RiskToOthers,
     Urgency,
 )
-from commissioning.services import ReferralDetails, WeeklyFees
+from commissioning.services import (
+    NOTE_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    SUMMARY_MAX_LENGTH,
+    ReferralDetails,
+    WeeklyFees,
+)
 from geography.models import LocalAuthority
 from providers.models import Home, Need
 
@@ -90,7 +96,7 @@ class PlacementRequestForm(forms.Form):
         label="Framework lot", queryset=FrameworkLot.objects.none(), required=False, empty_label="No framework"
     )
     summary = forms.CharField(
-        label="Needs and strengths", widget=forms.Textarea, max_length=4000,
+        label="Needs and strengths", widget=forms.Textarea, max_length=SUMMARY_MAX_LENGTH,
         help_text="Describe the child without identifying them: no names, dates of birth, addresses, "
         "phone numbers or case numbers.",
     )  # fmt: skip
@@ -102,11 +108,7 @@ class PlacementRequestForm(forms.Form):
             self.fields["framework_lot"].queryset = lots.select_related("framework")  # type: ignore[attr-defined]
 
     def clean_summary(self) -> str:
-        summary: str = self.cleaned_data["summary"]
-        kinds = identifiers_in(summary)
-        if kinds:
-            raise forms.ValidationError(identifiers_message(kinds))
-        return summary
+        return screened(self.cleaned_data["summary"], field="the summary")
 
     def details(self) -> ReferralDetails:
         data = self.cleaned_data
@@ -147,16 +149,23 @@ class SendForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        label="Reason", max_length=200, help_text="Every invited provider is told this. Do not identify the child."
-    )
+        label="Reason", max_length=REASON_MAX_LENGTH,
+        help_text="Every invited provider is told this. Do not identify the child.",
+    )  # fmt: skip
+
+    def clean_reason(self) -> str:
+        return screened(self.cleaned_data["reason"], field="the reason")
 
 
 class DeclineForm(forms.Form):
     reason = forms.ChoiceField(label="Why are you declining?", choices=DeclineReason.choices, widget=forms.RadioSelect)
     note = forms.CharField(
-        label="Note for the local authority", widget=forms.Textarea, required=False, max_length=2000,
-        help_text="Optional, unless you chose Other.",
+        label="Note for the local authority", widget=forms.Textarea, required=False, max_length=NOTE_MAX_LENGTH,
+        help_text="Optional, unless you chose Other. Do not identify the child.",
     )  # fmt: skip
+
+    def clean_note(self) -> str:
+        return screened(self.cleaned_data["note"], field="the note")
 
 
 class OfferForm(forms.Form):
@@ -166,11 +175,17 @@ class OfferForm(forms.Form):
     weekly_fee_additional_support = _money_field("Additional support (£ a week)")
     weekly_fee_education = _money_field("Education (£ a week)")
     weekly_fee_other = _money_field("Other (£ a week)")
-    conditions = forms.CharField(label="Conditions", widget=forms.Textarea, required=False, max_length=2000)
+    conditions = forms.CharField(
+        label="Conditions", widget=forms.Textarea, required=False, max_length=NOTE_MAX_LENGTH,
+        help_text="Optional. Do not identify the child.",
+    )  # fmt: skip
 
     def __init__(self, *args: Any, homes: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["home"].queryset = homes  # type: ignore[attr-defined]
+
+    def clean_conditions(self) -> str:
+        return screened(self.cleaned_data["conditions"], field="the conditions")
 
     def fees(self) -> WeeklyFees:
         data = self.cleaned_data

@@ -25,7 +25,7 @@ from accounts.models import Membership, Notification, Organisation, User
 from commissioning import selectors
 from commissioning.deadlines import response_deadline
 from commissioning.events import JourneyEventKind, journey_event_publish
-from commissioning.identifiers import identifiers_in, identifiers_message
+from commissioning.identifiers import identifiers_error
 from commissioning.models import (
     Decline,
     DeclineReason,
@@ -51,6 +51,10 @@ from providers.models import Home, Need, ProviderOrganisation
 
 POSTCODE_DISTRICT = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?$")
 MAXIMUM_DISTANCE_KM = 500
+# The longest free texts, the same for the forms, the API and every other caller.
+SUMMARY_MAX_LENGTH = 4000
+NOTE_MAX_LENGTH = 2000  # a decline's note, an offer's conditions
+REASON_MAX_LENGTH = 200  # why a referral was withdrawn or an offer accepted: every provider reads it
 
 _Errors = dict[str, list[str]]
 
@@ -168,9 +172,23 @@ def _location_errors(organisation: Organisation, details: ReferralDetails, error
 def _summary_errors(details: ReferralDetails, errors: _Errors) -> None:
     if not details.summary.strip():
         _add(errors, "summary", "Describe the child's needs and strengths.")
-    kinds = identifiers_in(details.summary)
-    if kinds:
-        _add(errors, "summary", identifiers_message(kinds))
+    error = _free_text_error(details.summary, field="the summary", limit=SUMMARY_MAX_LENGTH)
+    if error:
+        _add(errors, "summary", error)
+
+
+def _free_text_error(text: str, *, field: str, limit: int) -> str | None:
+    """Too long, or identifying: one check for every free text a referral, a decline or an
+    offer carries. The length is checked first, so an oversized text is never screened."""
+    if len(text) > limit:
+        return f"Shorten {field} to {limit:,} characters or fewer."
+    return identifiers_error(text, field=field)
+
+
+def _free_text_refuse(text: str, *, key: str, field: str, limit: int) -> None:
+    error = _free_text_error(text, field=field, limit=limit)
+    if error:
+        raise ValidationError({key: [error]})
 
 
 def _validate_referral(organisation: Organisation, details: ReferralDetails) -> None:
@@ -365,6 +383,7 @@ def invitation_decline(
         raise ValidationError({"reason": ["Choose why you are declining."]})
     if reason == DeclineReason.OTHER and not note.strip():
         raise ValidationError({"note": ["Say why you are declining."]})
+    _free_text_refuse(note, key="note", field="the note", limit=NOTE_MAX_LENGTH)
     with transaction.atomic():
         placement_request, locked = _lock_for_answer(invitation, now)
         if locked.status != Invitation.Status.OPEN:
@@ -413,6 +432,9 @@ def offer_make(
     now = now or timezone.now()
     _require_acting_for(made_by, invitation.provider_organisation)
     errors = _offer_errors(invitation, home, start_date, fees)
+    conditions_error = _free_text_error(conditions, field="the conditions", limit=NOTE_MAX_LENGTH)
+    if conditions_error:
+        _add(errors, "conditions", conditions_error)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -503,8 +525,7 @@ def offer_accept(*, offer: Offer, accepted_by: User, reason: str, now: datetime.
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": ["Give the reason to tell the other providers."]})
-    if identifiers_in(reason):
-        raise ValidationError({"reason": [identifiers_message(identifiers_in(reason)).replace("summary", "reason")]})
+    _free_text_refuse(reason, key="reason", field="the reason", limit=REASON_MAX_LENGTH)
     _require_member(accepted_by, offer.placement_request.organisation)
     with transaction.atomic():
         placement_request, offers, invitations = _lock_request_offers_invitations(offer.placement_request_id)
@@ -564,8 +585,7 @@ def placement_request_withdraw(
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": ["Say why the referral is withdrawn."]})
-    if identifiers_in(reason):
-        raise ValidationError({"reason": [identifiers_message(identifiers_in(reason)).replace("summary", "reason")]})
+    _free_text_refuse(reason, key="reason", field="the reason", limit=REASON_MAX_LENGTH)
     _require_member(withdrawn_by, placement_request.organisation)
     with transaction.atomic():
         locked, offers, invitations = _lock_request_offers_invitations(placement_request.pk)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from commissioning import views
+from commissioning import identifier_views, views
 
 app_name = "commissioning"
 
@@ -20,4 +20,6 @@ urlpatterns = [
     path("referrals-received/<int:pk>/", views.invitation_detail, name="invitation_detail"),
     path("referrals-received/<int:pk>/offer/", views.offer_create, name="offer_create"),
     path("referrals-received/<int:pk>/decline/", views.invitation_decline, name="invitation_decline"),
+    # Every signed-in person's free-text fields, while they type (htmx)
+    path("identifiers/check/", identifier_views.identifiers_check, name="identifiers_check"),
 ]

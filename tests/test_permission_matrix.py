@@ -154,6 +154,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "commissioning:invitation_detail": INVITATION_TO_P,
     "commissioning:offer_create": INVITATION_TO_P_TO_ACT,
     "commissioning:invitation_decline": INVITATION_TO_P_TO_ACT,  # answered already: shows the referral
+    # The identifier screen while anyone signed in types (htmx): POST only, so a GET is 405.
+    "commissioning:identifiers_check": row(LOGIN, "method"),
     "accounts:notifications": SIGNED_IN,
     # The trust log (tests/trust/matrix_pages.py, tests/trust/matrix_api.py)
     **PAGE_MATRIX,

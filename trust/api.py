@@ -25,7 +25,7 @@ from accounts.models import Organisation, User
 from trust import selectors
 from trust.indicators import DEFINITIONS
 from trust.models import Entry, EntryType, Relationship, RelationshipIndicators
-from trust.services import trust_entry_add
+from trust.services import BODY_MAX_LENGTH, trust_entry_add
 
 # Entry types a person writes; the service alone writes system entries.
 PERSON_ENTRY_TYPES = [(value, label) for value, label in EntryType.choices if value != EntryType.SYSTEM]
@@ -198,7 +198,8 @@ class EntryInput(serializers.Serializer[object]):
             f"{', '.join(value for value, _label in PERSON_ENTRY_TYPES)}."
         },
     )
-    body = serializers.CharField(allow_blank=True)
+    # The form's limit: a longer body is answered 400 at once, before the screen reads it.
+    body = serializers.CharField(allow_blank=True, max_length=BODY_MAX_LENGTH)
     payload = serializers.DictField(required=False, default=dict, help_text="The entry type's structured details.")
     corrects = EntryOfThisRelationshipField(queryset=Entry.objects.all(), required=False, allow_null=True)
     replies_to = EntryOfThisRelationshipField(queryset=Entry.objects.all(), required=False, allow_null=True)

@@ -16,10 +16,10 @@ from django import forms
 from django.forms.boundfield import BoundField, BoundWidget
 
 from accounts.models import Organisation, OrganisationKind
-from commissioning.identifiers import identifiers_in, identifiers_message
+from commissioning.identifiers import screened
 from trust.models import EntryType, PulseCheckIn, Relationship, RelationshipState, RestorativeCase
 from trust.selectors import organisations_to_open_with
-from trust.services import DATE_KIND
+from trust.services import BODY_MAX_LENGTH, COMMENT_MAX_LENGTH
 
 ACTION_ROWS = 5
 COUNTERPART_KINDS = (OrganisationKind.PROVIDER, OrganisationKind.FEDERATION)
@@ -156,7 +156,7 @@ class EntryForm(forms.Form):
     )
     body = forms.CharField(
         widget=forms.Textarea,
-        max_length=10000,
+        max_length=BODY_MAX_LENGTH,
         error_messages={"required": "Write what the entry says."},
         help_text="Entries are permanent: nothing written here can be changed or deleted. Do not identify any "
         "child: no names, dates of birth, addresses, phone numbers or case numbers.",
@@ -176,11 +176,7 @@ class EntryForm(forms.Form):
         """Fill the choices of the type's own fields."""
 
     def clean_body(self) -> str:
-        body: str = self.cleaned_data["body"]
-        kinds = [kind for kind in identifiers_in(body) if kind != DATE_KIND]
-        if kinds:
-            raise forms.ValidationError(identifiers_message(kinds))
-        return body
+        return screened(self.cleaned_data["body"], field="the entry")
 
     def author(self) -> Organisation:
         if "organisation" not in self.fields:
@@ -529,7 +525,7 @@ class PulseForm(SideForm):
     comment = forms.CharField(
         label="Anything you want to add",
         widget=forms.Textarea,
-        max_length=2000,
+        max_length=COMMENT_MAX_LENGTH,
         required=False,
         help_text="Optional. Both sides read it. Do not identify any child.",
     )
@@ -554,11 +550,7 @@ class PulseForm(SideForm):
         return [self[question] for question in PulseCheckIn.QUESTIONS]
 
     def clean_comment(self) -> str:
-        comment: str = self.cleaned_data["comment"]
-        kinds = [kind for kind in identifiers_in(comment) if kind != DATE_KIND]
-        if kinds:
-            raise forms.ValidationError(identifiers_message(kinds))
-        return comment
+        return screened(self.cleaned_data["comment"], field="the comment")
 
     def scores(self) -> dict[str, int]:
         return {question: self.cleaned_data[question] for question in PulseCheckIn.QUESTIONS}
@@ -568,7 +560,7 @@ class AuditedAccessForm(forms.Form):
     reason = forms.CharField(
         label="Why do you need to read this log?",
         widget=forms.Textarea,
-        max_length=2000,
+        max_length=COMMENT_MAX_LENGTH,
         help_text="Both organisations will see that you read it, when, and the reason you give here.",
         error_messages={"required": "Say why you need to read this log."},
     )

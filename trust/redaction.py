@@ -34,7 +34,7 @@ from trust.models import (
     Relationship,
 )
 from trust.selectors import organisations_acting_for
-from trust.services import DATE_KIND, system_entry_record
+from trust.services import system_entry_record
 
 _Errors = dict[str, list[str]]
 REASON_MIN_LENGTH = 10
@@ -56,7 +56,7 @@ def _reason_errors(errors: _Errors, field: str, reason: str) -> None:
     if "\x00" in text or any("\ud800" <= character <= "\udfff" for character in text):
         errors.setdefault(field, []).append("The reason contains a character that cannot be stored.")
         return
-    kinds = sorted({kind for kind in identifiers_in(text) if kind != DATE_KIND})
+    kinds = sorted(set(identifiers_in(text)))
     if kinds:
         errors.setdefault(field, []).append(
             f"Remove {', '.join(kinds)} from the reason: the log must not identify a child."

@@ -490,6 +490,8 @@ def audited_access(request: HttpRequest, pk: int) -> HttpResponse:
 def redaction_request(request: HttpRequest, pk: int, entry: int) -> HttpResponse:
     """Either side asks for an entry to be redacted, with a reason; the other side decides."""
     relationship = _relationship(request, pk)
+    if repeated := form_replayed(request):
+        return repeated
     target = get_object_or_404(entries_of(relationship), pk=entry)
     anchor = f"{reverse('trust:relationship', args=[relationship.pk])}#entry-{target.sequence}"
     if target.redacted:
@@ -501,15 +503,18 @@ def redaction_request(request: HttpRequest, pk: int, entry: int) -> HttpResponse
         return redirect("trust:redaction_decide", pk=relationship.pk, redaction=pending.pk)
     form = RedactionRequestForm(_posted(request), sides=sides_acting_for(request.user, relationship))
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def ask() -> str:
             redaction_request_create(
                 entry=target, requested_by=_user(request), organisation=form.side(), reason=form.cleaned_data["reason"]
             )
+            messages.success(request, f"You asked for entry {target.sequence} to be redacted. The other side decides.")
+            return anchor
+
+        try:
+            return form_submit_once(request, ask)
         except ValidationError as error:
             form_errors_add(form, error, renamed=SIDE_ERRORS)
-        else:
-            messages.success(request, f"You asked for entry {target.sequence} to be redacted. The other side decides.")
-            return redirect(anchor)
     context = {"relationship": relationship, "entry": entry_present(target, lookup_for(relationship, [])), "form": form}
     return render(request, "trust/redaction_request.html", context)
 
@@ -525,20 +530,27 @@ def redaction_decide(request: HttpRequest, pk: int, redaction: int) -> HttpRespo
     Staff see who wrote the entry and when, never what it says (that is the audited page's)."""
     user = _user(request)
     relationship = relationship_for_staff_decision(user, pk) if user.is_staff else _relationship(request, pk)
+    if repeated := form_replayed(request):
+        return repeated
     asked = get_object_or_404(redaction_requests_of(relationship), pk=redaction)
     sides = [] if user.is_staff else _deciding_sides(user, relationship, asked)
     can_decide = asked.status == RedactionStatus.PENDING and (user.is_staff or bool(sides))
     form = RedactionDecisionForm(_posted(request), sides=sides) if can_decide else None
     if request.method == "POST" and form is not None and form.is_valid():
-        decide = _DECISIONS[form.cleaned_data["decision"]]
+        decision = form.cleaned_data["decision"]
+
+        def decide() -> str:
+            _DECISIONS[decision](
+                redaction=asked, decided_by=user, organisation=form.side(), reason=form.cleaned_data["reason"]
+            )
+            done = "redacted" if decision == "approve" else "kept: the request was declined"
+            messages.success(request, f"Entry {asked.entry.sequence} is {done}.")
+            return reverse("trust:redaction_decide", args=[relationship.pk, asked.pk])
+
         try:
-            decide(redaction=asked, decided_by=user, organisation=form.side(), reason=form.cleaned_data["reason"])
+            return form_submit_once(request, decide)
         except ValidationError as error:
             form_errors_add(form, error, renamed=SIDE_ERRORS)
-        else:
-            done = "redacted" if form.cleaned_data["decision"] == "approve" else "kept: the request was declined"
-            messages.success(request, f"Entry {asked.entry.sequence} is {done}.")
-            return redirect("trust:redaction_decide", pk=relationship.pk, redaction=asked.pk)
     context = {
         "relationship": relationship,
         "asked": asked,

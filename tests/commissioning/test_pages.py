@@ -57,7 +57,7 @@ def test_an_identifier_in_the_summary_is_refused_and_nothing_is_lost(journey: Jo
     body = response.content.decode()
     assert response.status_code == 200
     assert "There is a problem" in body
-    assert "Remove a full postcode and a phone number from the summary." in body
+    assert "Remove the full postcode and the phone number from the summary." in body
     assert body.count("LS6 1AA") == 1  # only in the textarea the person typed, not in the error
     assert 'value="13"' in body  # what was typed is kept
     assert 'value="online_harm" checked' in body

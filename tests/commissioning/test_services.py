@@ -62,8 +62,8 @@ def test_create_makes_a_draft_for_the_commissioners_authority(cast):
             {"summary": "Lives at LS6 1AA"},
             {
                 "summary": [
-                    "Remove a full postcode from the summary. A referral must not identify the child: no names, "
-                    "dates of birth, addresses, contact details or case numbers."
+                    "Remove the full postcode from the summary. Nothing written here may identify a child: no "
+                    "names, dates of birth, addresses, contact details or case numbers."
                 ]
             },
         ),

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Notification
+from tests.idempotency import key_on, keyed
 from trust.commitments import commitments_check
 from trust.models import Commitment, Entry, EntryContent, EntryType, RedactionRequest, RedactionStatus
 from trust.redaction import (
@@ -504,9 +505,13 @@ def test_either_side_asks_on_the_timeline_and_the_other_side_approves(client, re
     client.force_login(cast.commissioner_a)
     page = client.get(reverse("trust:relationship", args=[relationship.pk])).content.decode()
     assert f'href="{ask_url}">Ask for this entry to be redacted' in page
-    assert client.get(ask_url).status_code == 200
-    response = client.post(ask_url, {"reason": REASON})
+    form = client.get(ask_url)
+    assert form.status_code == 200
+    asked = keyed({"reason": REASON}, key_on(form.content.decode()))
+    response = client.post(ask_url, asked)
     assert response.status_code == 302
+    # Sent twice (a double click), it asks once and lands where the first did.
+    assert client.post(ask_url, asked)["Location"] == response["Location"]
     redaction = RedactionRequest.objects.get()
     decide_url = reverse("trust:redaction_decide", args=[relationship.pk, redaction.pk])
 
@@ -515,8 +520,11 @@ def test_either_side_asks_on_the_timeline_and_the_other_side_approves(client, re
     assert "Redaction requests" in page
     assert f'href="{decide_url}"' in page
     assert f'href="{ask_url}"' not in page  # not asked for twice
-    response = client.post(decide_url, {"decision": "approve", "reason": APPROVAL})
+    decided = keyed({"decision": "approve", "reason": APPROVAL}, key_on(client.get(decide_url).content.decode()))
+    response = client.post(decide_url, decided)
     assert response.status_code == 302
+    assert client.post(decide_url, decided)["Location"] == response["Location"]
+    assert Entry.objects.filter(structured__event="entry_redacted").count() == 1
     page = client.get(reverse("trust:relationship", args=[relationship.pk])).content.decode()
     assert "The last two referrals had no answer within the deadline." not in page
     assert (
@@ -531,7 +539,7 @@ def test_a_reason_with_an_identifier_is_shown_as_an_error_and_nothing_is_asked(
 ):
     client.force_login(cast.commissioner_a)
     url = reverse("trust:redaction_request", args=[relationship.pk, five_entries[2].pk])
-    response = client.post(url, {"reason": "Ring the social worker on 020 7946 0958 today."})
+    response = client.post(url, keyed({"reason": "Ring the social worker on 020 7946 0958 today."}))
     assert response.status_code == 200
     page = response.content.decode()
     assert "from the reason: the log must not identify a child." in page
@@ -545,7 +553,7 @@ def test_the_asking_side_cannot_approve_its_own_request_on_the_page(client, rela
     page = client.get(url).content.decode()
     assert "Your side asked for this redaction." in page
     assert 'name="decision"' not in page
-    client.post(url, {"decision": "approve", "reason": APPROVAL})
+    client.post(url, keyed({"decision": "approve", "reason": APPROVAL}))
     redaction.refresh_from_db()
     assert redaction.status == RedactionStatus.PENDING
 
@@ -557,7 +565,7 @@ def test_staff_decide_without_seeing_what_the_entry_says(client, relationship, f
     page = client.get(url).content.decode()
     assert 'name="decision"' in page
     assert "The last two referrals had no answer" not in page
-    assert client.post(url, {"decision": "approve", "reason": APPROVAL}).status_code == 302
+    assert client.post(url, keyed({"decision": "approve", "reason": APPROVAL})).status_code == 302
     redaction.refresh_from_db()
     assert (redaction.status, redaction.decided_by, redaction.decided_by_organisation) == (
         RedactionStatus.APPROVED,
