@@ -55,9 +55,6 @@ SYSTEM_EVENTS = {
     "entry_redacted",
 }
 
-# The screen's date rule is about birth now, so a meeting's date passes and nothing is filtered
-# out here any more. The name stays only while trust.redaction still imports it: no kind has it.
-DATE_KIND = "a date that could be a date of birth"
 # The longest free texts, the same for the forms, the API and every other caller: past them a
 # text is refused before it is screened.
 BODY_MAX_LENGTH = 10_000  # an entry's words, and all the texts of its details together
