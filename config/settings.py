@@ -149,6 +149,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "trust.relationship_indicators_recompute_task",
         "schedule": env_cron("TRUST_INDICATORS_CRON", "30 1 * * *"),
     },
+    # The trust log's outside anchor: a published digest of every chain's head (ADR 19), after
+    # the night's own entries (missed commitments, reconciled journey events) are written.
+    "publish-transparency-digest-nightly": {
+        "task": "trust.transparency_digest_publish_task",
+        "schedule": env_cron("TRUST_TRANSPARENCY_DIGEST_CRON", "0 3 * * *"),
+    },
     # Idempotency keys older than their retention period are forgotten.
     "purge-idempotency-keys-daily": {
         "task": "accounts.idempotency_keys_purge_task",

@@ -57,6 +57,7 @@ urlpatterns = [
     path("your-homes/", include("providers.urls")),
     path("frameworks/", include("commissioning.framework_urls")),
     path("relationships/", include("trust.urls")),
+    path("transparency/", include("trust.transparency_urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),

@@ -76,6 +76,9 @@ MATRIX: dict[str, dict[str, str]] = {
     "home": PUBLIC,
     "accessibility": PUBLIC,
     "healthz": PUBLIC,
+    # The trust logs' daily digest (ADR 19): anyone may read it, nobody writes it here.
+    "transparency:digests": PUBLIC,
+    "transparency:feed": PUBLIC,
     # Signing in, out, and recovering access (allauth)
     "account_login": PUBLIC,
     "account_logout": row(OK),  # anonymous callers are simply sent home

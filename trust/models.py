@@ -436,3 +436,35 @@ class AdministratorAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} read {self.relationship} at {self.accessed_at:%Y-%m-%d %H:%M}"
+
+
+class TransparencyDigest(models.Model):
+    """One day's Merkle root over the head of every relationship's chain, published for anyone to
+    note (trust.transparency has the construction; ADR 19). Append-only like the entries
+    (migration 0006), and each digest's hash covers the one before it."""
+
+    sequence = models.PositiveIntegerField(unique=True, help_text="1, 2, 3... one a day.")
+    date = models.DateField(unique=True)
+    published_at = models.DateTimeField()
+    root = models.CharField(max_length=64)
+    chain_count = models.PositiveIntegerField()
+    # [[relationship id, sequence, entry hash], ...] in relationship order: the leaves, kept so
+    # verify_trust_log can recompute the root from the entries. Not published.
+    heads = models.JSONField(default=list)
+    previous_digest = models.CharField(max_length=64)
+    digest_hash = models.CharField(max_length=64, unique=True)
+    version = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["sequence"]
+        constraints = [
+            models.CheckConstraint(condition=Q(sequence__gte=1), name="transparency_digest_sequence_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Transparency digest of {self.date:%d %B %Y}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("Published digests are never changed.")
+        super().save(*args, **kwargs)

@@ -13,6 +13,7 @@ from commissioning.events import JourneyEventKind
 from trust.commitments import commitments_check
 from trust.indicators import relationship_indicators_recompute_all
 from trust.journey import journey_event_record, journey_events_reconcile
+from trust.transparency import transparency_digest_publish
 
 logger = logging.getLogger(__name__)
 
@@ -62,3 +63,10 @@ def relationship_indicators_recompute_task() -> dict[str, int]:
     now = timezone.now()
     recorded = journey_events_reconcile(since=now - RECONCILE_WINDOW, now=now)
     return {"journey_events_recorded": recorded, "relationships": relationship_indicators_recompute_all(now=now)}
+
+
+@shared_task(name="trust.transparency_digest_publish_task", time_limit=600, soft_time_limit=570)
+def transparency_digest_publish_task() -> dict[str, object]:
+    """Nightly, after the night's entries: today's digest of every chain's head (ADR 19)."""
+    digest = transparency_digest_publish()
+    return {"date": digest.date.isoformat(), "root": digest.root, "chains": digest.chain_count}

@@ -1,4 +1,5 @@
-"""Verify the hash chain of every relationship's trust log (or one), failing loudly."""
+"""Verify the hash chain of every relationship's trust log (or one), failing loudly; a full run
+also checks the logs against every published transparency digest (ADR 19)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from trust.models import Relationship
 from trust.selectors import chain_verify
+from trust.transparency import digests_verify
 
 
 class Command(BaseCommand):
@@ -34,5 +36,30 @@ class Command(BaseCommand):
             )
             self.stdout.write(line)
             failures.append(line)
-        if failures:
-            raise CommandError(f"{len(failures)} trust log(s) fail verification; first: {failures[0]}")
+        # A digest covers every chain at once, so only a full run checks the digests.
+        digest_failures = self._digests_check() if options["relationship"] is None else []
+        message = _failure_message(failures, digest_failures)
+        if message:
+            raise CommandError(message)
+
+    def _digests_check(self) -> list[str]:
+        failures: list[str] = []
+        for report in digests_verify():
+            name = f"digest of {report.date.isoformat()}"
+            if report.ok:
+                self.stdout.write(f"{name}: ok, its {report.chain_count} chain head(s) give its root")
+                continue
+            line = f"{name}: FAILS: {'; '.join(report.problems)}"
+            self.stdout.write(line)
+            failures.append(line)
+        return failures
+
+
+def _failure_message(failures: list[str], digest_failures: list[str]) -> str:
+    parts = []
+    if failures:
+        parts.append(f"{len(failures)} trust log(s) fail verification; first: {failures[0]}")
+    if digest_failures:
+        count = len(digest_failures)
+        parts.append(f"{count} published digest(s) no longer match the logs; first: {digest_failures[0]}")
+    return "\n".join(parts)

@@ -1,0 +1,12 @@
+"""The public transparency page and feed: /transparency/... (rows in tests/test_permission_matrix.py)."""
+
+from django.urls import URLPattern, path
+
+from trust import transparency_views as views
+
+app_name = "transparency"
+
+urlpatterns: list[URLPattern] = [
+    path("", views.digests, name="digests"),
+    path("digests.json", views.feed, name="feed"),
+]
