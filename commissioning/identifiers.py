@@ -36,10 +36,11 @@ sentence and the words around:
   herself", "name is" ("a boy called Tyler");
 - initials: "J.S.", "J. S.", or two or three capitals that are not a known abbreviation
   followed by an age ("JS aged 14", "KT (15)");
-- first names from commissioning/data/first_names.txt (about 7,900 names ranked in Great
-  Britain, and in the countries of England's largest communities, by names-dataset, vouched
-  for by gender-guesser's hand-kept dictionary; scripts/first_names_derive.py makes it), when
-  capitalised. A name is then sorted by how often it is something else:
+- first names from commissioning/data/first_names.txt (about 11,000 names ranked in Great
+  Britain, and in the countries of England's largest communities, by names-dataset; below the
+  top British ranks vouched for by gender-guesser's hand-kept dictionary or, failing that, not
+  an English word; scripts/first_names_derive.py makes it), when capitalised. A name is then
+  sorted by how often it is something else:
   - most names ("Jamie", "Olivia", "Mohammed") count anywhere, sentence start included;
   - names that are also ordinary words ("Grace", "Rose", "Will", "Holly", "Mark") count in
     the middle of a sentence, and at its start only with a sign of a person after them: a
@@ -324,7 +325,7 @@ PLACE_LIKE_NAMES = _words(
     Sunny Buddy Candy Berry Pepper Ebony Ivory Flora Forest Meadow Mercy Nova Sol Tiny Wade Nan Nana
     Nanny Nike Key Fee Aston Zion Bay Abbey Dale Angel Mo Lark Piper Ryder Maverick Lucky Happy
     Early Long Can Than Said Age Min Edit Price Meta Dev Nav Del Thin Trace Marks Just Non Pip Tab
-    Red Reg Ran Ping Doc Let Col Len Elif Aria
+    Red Reg Ran Ping Doc Let Col Len Elif Aria Tel Abs Afghan Everton Jesus
     """
 )
 MONTHS = _words(
