@@ -21,6 +21,9 @@ JSON {"chains": n, "date": "YYYY-MM-DD", "previous_digest": hex, "root": hex, "s
 "version": 1}, exactly the fields of its item in the JSON feed but `digest` and
 `published_at`; the first digest's previous_digest is 64 zeros.
 
+`digest_inclusion_proof` gives one relationship's sides the RFC 6962 audit path of their own
+head in a digest, and `inclusion_verify` checks one (RFC 9162, section 2.1.3.2).
+
 This module holds the digest's construction, its one write and its reads; it touches only
 heads, never what an entry says.
 """
@@ -262,3 +265,51 @@ def _digest_heads_problems(digest: TransparencyDigest, log_now: _LogNow) -> list
         return []
     changed = [problem for head in heads if (problem := log_now.head_problem(head))]
     return ["the entries at its heads no longer give its root: " + "; ".join(changed)]
+
+
+def inclusion_path(leaf_hashes: Sequence[bytes], index: int) -> list[bytes]:
+    """RFC 6962's audit path of the leaf at `index`: the sibling subtree roots, lowest first."""
+    if len(leaf_hashes) <= 1:
+        return []
+    split = 1 << ((len(leaf_hashes) - 1).bit_length() - 1)  # the largest power of two below n
+    if index < split:
+        return [*inclusion_path(leaf_hashes[:split], index), _root_of(list(leaf_hashes[split:]))]
+    return [*inclusion_path(leaf_hashes[split:], index - split), _root_of(list(leaf_hashes[:split]))]
+
+
+def inclusion_verify(*, leaf: bytes, index: int, size: int, path: Sequence[bytes], root: str) -> bool:
+    """RFC 9162 section 2.1.3.2: does this path lead from the leaf at `index` of a tree of
+    `size` leaves to `root`? What a side runs, with the digest it noted, to see its own log in it."""
+    if index >= size:
+        return False
+    position, last, node = index, size - 1, hashlib.sha256(b"\x00" + leaf).digest()
+    for sibling in path:
+        if last == 0:
+            return False
+        if position & 1 or position == last:
+            node = hashlib.sha256(b"\x01" + sibling + node).digest()
+            while not position & 1 and position != 0:
+                position, last = position >> 1, last >> 1
+        else:
+            node = hashlib.sha256(b"\x01" + node + sibling).digest()
+        position, last = position >> 1, last >> 1
+    return last == 0 and node.hex() == root
+
+
+def digest_inclusion_proof(*, digest: TransparencyDigest, relationship_id: int) -> dict[str, Any]:
+    """The proof that one relationship's head is in a digest, for that relationship's two sides:
+    their own leaf and the sibling hashes, never anybody else's head."""
+    heads: list[Head] = sorted((int(rel), int(seq), str(entry_hash)) for rel, seq, entry_hash in digest.heads)
+    index = next((number for number, head in enumerate(heads) if head[0] == relationship_id), None)
+    if index is None:
+        raise LookupError(f"The digest of {digest.date.isoformat()} has no head of relationship {relationship_id}.")
+    leaf_hashes = [hashlib.sha256(b"\x00" + leaf_data(head)).digest() for head in heads]
+    return {
+        "date": digest.date.isoformat(),
+        "root": digest.root,
+        "digest": digest.digest_hash,
+        "leaf": leaf_data(heads[index]).decode(),
+        "leaf_index": index,
+        "tree_size": len(heads),
+        "inclusion_path": [node.hex() for node in inclusion_path(leaf_hashes, index)],
+    }

@@ -23,7 +23,13 @@ from trust.hashing import entry_hash_compute
 from trust.models import GENESIS_HASH, Entry, Relationship, RelationshipOrigin, TransparencyDigest
 from trust.services import relationship_get_or_create
 from trust.tasks import transparency_digest_publish_task
-from trust.transparency import DigestDateError, merkle_root, transparency_digest_publish
+from trust.transparency import (
+    DigestDateError,
+    inclusion_path,
+    inclusion_verify,
+    merkle_root,
+    transparency_digest_publish,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +108,22 @@ def test_the_root_follows_rfc_6962s_definition_for_any_number_of_leaves():
 
 def test_no_leaves_give_the_hash_of_nothing():
     assert merkle_root([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+
+def test_every_leafs_inclusion_path_leads_to_the_root_and_nothing_else_does():
+    for size in range(1, 20):
+        leaves = [f"leaf {number}".encode() for number in range(size)]
+        hashes = [_sha256(b"\x00" + leaf) for leaf in leaves]
+        root = merkle_root(leaves)
+        for index in range(size):
+            path = inclusion_path(hashes, index)
+            assert inclusion_verify(leaf=leaves[index], index=index, size=size, path=path, root=root), (size, index)
+            assert not inclusion_verify(leaf=b"another leaf", index=index, size=size, path=path, root=root)
+            if size > 1:
+                elsewhere = (index + 1) % size
+                assert not inclusion_verify(leaf=leaves[index], index=elsewhere, size=size, path=path, root=root)
+            if path:
+                assert not inclusion_verify(leaf=leaves[index], index=index, size=size, path=path[:-1], root=root)
 
 
 def test_a_digest_is_a_merkle_root_over_every_chain_head_in_relationship_order(
@@ -246,6 +268,40 @@ def test_saving_a_published_digest_again_is_refused(relationship, five_entries):
     with pytest.raises(ValueError, match="never changed"):
         digest.save()
     assert _rows() == before
+
+
+def test_a_side_gets_the_proof_that_its_own_log_is_in_a_digest(relationship, five_entries, other_relationship):
+    digest = transparency_digest_publish()
+    out = StringIO()
+    call_command("transparency_proof", "--relationship", str(relationship.pk), stdout=out)
+    proof = json.loads(out.getvalue())
+    # The other relationship's leaf hash is the one sibling: its head itself is not shown.
+    other_leaf = _sha256(b"\x00" + _leaf(other_relationship.pk, 0, GENESIS_HASH))
+    assert proof == {
+        "date": digest.date.isoformat(),
+        "root": digest.root,
+        "digest": digest.digest_hash,
+        "leaf": _leaf(relationship.pk, 5, five_entries[-1].entry_hash).decode(),
+        "leaf_index": 0,
+        "tree_size": 2,
+        "inclusion_path": [other_leaf.hex()],
+    }
+    path = [bytes.fromhex(node) for node in proof["inclusion_path"]]
+    assert inclusion_verify(leaf=proof["leaf"].encode(), index=0, size=2, path=path, root=digest.root)
+
+
+def test_a_proof_of_no_digest_or_no_such_relationship_is_refused(relationship, five_entries):
+    def refusal(*args: str) -> str:
+        with pytest.raises(CommandError) as refused:
+            call_command("transparency_proof", "--relationship", *args, stdout=StringIO())
+        return str(refused.value)
+
+    assert refusal(str(relationship.pk)) == "No digest is published yet."
+    digest = transparency_digest_publish()
+    assert refusal(str(relationship.pk), "--date", "2000-01-01") == "There is no such digest."
+    assert refusal(str(relationship.pk + 100), "--date", digest.date.isoformat()) == (
+        f"The digest of {digest.date.isoformat()} has no head of relationship {relationship.pk + 100}."
+    )
 
 
 # The public page and feed
