@@ -50,6 +50,9 @@ sentence and the words around:
     "Christian"; place_names.txt lists the places, from Ofsted's register) count only with a
     surname or a person's verb after them ("Chelsea likes", "May Smith"). "in May", "lives in
     Bradford" pass;
+  - a name that is also a place abroad ("Florence", "India", "Jordan") after "in", "from",
+    "near" or "to" (but not "spoke to") is the place; "Sue Ryder", "Marie Curie" and a few
+    other organisations named after people are organisations;
   - any name followed, within three capitalised words, by a word for a building, street,
     place or organisation is part of that place's name: "Rose Cottage", "Victoria Street",
     "Grace Darling Court", "Leeds City Council" pass; so does a name after "St", "Queen",
@@ -333,6 +336,37 @@ MONTHS = _words(
     January February March April May June July August September October November December
     """
 )
+# First names that are also places abroad or in Ireland: after "in", "from", "to"... a place.
+WORLD_PLACES = _words(
+    """
+    India Jordan Georgia Florence Sydney Paris Israel Chad Austin Dallas Phoenix Orlando Savannah
+    Adelaide Alexandria Asia Eden Kenya Virginia Carolina Dakota Brooklyn Denver Montana Vienna Geneva
+    Verona Santiago Lourdes Shannon Clare Kerry Tyrone Sierra Madison Troy Lorraine Brittany
+    """
+)
+_PLACE_PREPOSITIONS = _words("in from near at visit visited visiting around across via towards toward into")
+_SPOKEN_TO = _words(
+    """
+    spoke speak speaks speaking talked talk talks talking said says explained explain wrote write
+    writes sent send gave give given listened listen introduced introduce read apologised apologise
+    replied reply responded respond offered offer belongs belonged went goes
+    """
+) - {"went", "goes"}
+# Organisations named after a person, as their first two words.
+NAMED_AFTER_PEOPLE = frozenset(
+    {
+        ("Sue", "Ryder"),
+        ("Marie", "Curie"),
+        ("Anna", "Freud"),
+        ("Florence", "Nightingale"),
+        ("Mary", "Seacole"),
+        ("Thomas", "Coram"),
+        ("Joseph", "Rowntree"),
+        ("Ronald", "McDonald"),
+        ("Paul", "Hamlyn"),
+        ("Jamie", "Oliver"),
+    }
+)
 # Abbreviations of practice that look like initials: "YP aged 14" is a young person.
 ABBREVIATIONS = _words(
     """
@@ -455,7 +489,9 @@ def _known_name(tokens: _Tokens, index: int) -> bool:
     if name not in first_names():
         return False
     ordinary = name not in PLACE_LIKE_NAMES and name not in place_names() and name not in WORD_NAMES
-    if _part_of_a_place(tokens, index, surname_first=ordinary):
+    if _part_of_a_place(tokens, index, surname_first=ordinary) or _named_after(tokens, index):
+        return False
+    if name in WORLD_PLACES and not possessive and _travelled_to(tokens, index):
         return False
     if name in PLACE_LIKE_NAMES or name in place_names():
         return _surname_follows(tokens, index) or _person_follows(tokens, index, _STRONG_PERSON_VERBS)
@@ -468,6 +504,22 @@ def _known_name(tokens: _Tokens, index: int) -> bool:
             or _person_follows(tokens, index, _PERSON_VERBS)
         )
     return True
+
+
+def _named_after(tokens: _Tokens, index: int) -> bool:
+    """ "Sue Ryder", "Marie Curie": organisations named after a person."""
+    word = tokens.words[index]
+    pairs = {(word, _word(tokens, index + 1)), (_word(tokens, index - 1), word)}
+    return not pairs.isdisjoint(NAMED_AFTER_PEOPLE)
+
+
+def _travelled_to(tokens: _Tokens, index: int) -> bool:
+    """ "a trip to Florence", "her family is from India", "lives in Jordan"; but "we spoke to
+    Jordan" is a person."""
+    previous = _previous_word(tokens, index).lower()
+    if previous == "to":
+        return _word(tokens, index - 2).lower() not in _SPOKEN_TO
+    return previous in _PLACE_PREPOSITIONS
 
 
 def _titled(tokens: _Tokens, index: int) -> bool:

@@ -421,8 +421,9 @@ ORDINARY: list[str] = [
     "Her social worker changed three times this year.",
     "We will chase the virtual school for the PEP.",
     "The young person wants to train as a mechanic at college.",
-    # A second batch, written later and checked once. Famous people's names (a book, a chef, a
-    # nurse a unit is named after) are refused: the screen cannot tell them from a child's.
+    # A second batch, written later and checked once: it found the screen refusing famous people's
+    # names. Organisations named after people ("Jamie Oliver", "Mary Seacole") were then taught to
+    # it; a book's hero ("Harry Potter") is still refused: it cannot tell him from a child.
     "Ellis Court is our newest home.",
     "The home near Sandringham Road has a vacancy.",
     "The child loves Harry Potter books.",

@@ -40,6 +40,8 @@ NHS, PHONE, EMAIL, REFERENCE = Kind.NHS_NUMBER, Kind.PHONE, Kind.EMAIL, Kind.REF
         ("We worry that Grace will move.", [NAME]),
         ("Rose Taylor is 13.", [NAME]),
         ("Sam Hall needs 2:1 support.", [NAME]),
+        ("We spoke to Jordan about it.", [NAME]),
+        ("Abdirahman is 15 and speaks Somali.", [NAME]),
         ("Born 03/04/2011", [DATE_OF_BIRTH]),
         ("born 3.4.11", [DATE_OF_BIRTH]),
         ("born 3 April 2011", [DATE_OF_BIRTH]),
@@ -97,6 +99,8 @@ def test_each_kind_is_found_and_named(text, expected):
         "Will he settle? We think so.",
         "May we have the care plan?",
         "A named contact for out-of-hours placements.",
+        "She went on a trip to Florence and her family came from India.",
+        "Sue Ryder and Marie Curie nurses visited.",
         "The meeting on 3 May 2026 agreed the plan.",  # a meeting's date is not a birth date
         "The review is due on 12 June 2026.",
         "YP aged 14 with a history of going missing.",
