@@ -18,7 +18,7 @@ can run away), tried once along the text; a later kind never re-reports characte
 kind claimed (a phone number is not also a long reference number):
 
 - e-mail addresses; full UK postcodes ("LS6 1AA", not the district "LS6"); NHS numbers (ten
-  digits passing the modulus 11 check); UK phone numbers; case and reference numbers
+  digits passing the modulus 11 check, or any ten after "NHS number"); UK phone numbers; case and reference numbers
   ("case 12345", "ref: AB123456", "Mosaic ID 4471") and any other number of six digits or more;
 - street addresses: a house number, one to three capitalised words and a street word
   ("12 Acacia Avenue", "3 The Grove"). A street named without a number ("Victoria Street")
@@ -153,6 +153,11 @@ _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,6
 _POSTCODE = re.compile(r"\b(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})\b", re.IGNORECASE)
 # Ten digits in the NHS number's 3-3-4 grouping (spaces or hyphens optional).
 _NHS_NUMBER = re.compile(r"\b\d{3}[ -]?\d{3}[ -]?\d{4}\b")
+# Ten digits said to be an NHS number, whether or not the check digit is right: a mistyped NHS
+# number still names the kind to remove.
+_LABELLED_NHS_NUMBER = re.compile(
+    r"\bNHS\s{0,3}(?:no\.?|number|num|#)?\s{0,3}(?:is\s{1,3})?[:#]?\s{0,3}\d{3}[ -]?\d{3}[ -]?\d{4}\b", re.IGNORECASE
+)
 # UK telephone numbers: starting 0 or +44, 10 or 11 digits in all, spaces allowed.
 _PHONE = re.compile(r"(?:\+44\s?\(?0?\)?\s?|\b0)\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4}\b")
 # "Case 12345", "ref: AB123456", "reference no. 4411", "ID 778812", "LCS number 99881".
@@ -207,6 +212,7 @@ def _nhs_numbers(text: str) -> Iterator[tuple[int, int]]:
 _PATTERNS = (
     (Kind.EMAIL, lambda text: _spans(_EMAIL, text)),
     (Kind.POSTCODE, lambda text: _spans(_POSTCODE, text)),
+    (Kind.NHS_NUMBER, lambda text: _spans(_LABELLED_NHS_NUMBER, text)),
     (Kind.NHS_NUMBER, _nhs_numbers),
     (Kind.DATE_OF_BIRTH, _birth_dates),
     (Kind.PHONE, lambda text: _spans(_PHONE, text)),
@@ -329,6 +335,10 @@ PLACE_LIKE_NAMES = _words(
     Nanny Nike Key Fee Aston Zion Bay Abbey Dale Angel Mo Lark Piper Ryder Maverick Lucky Happy
     Early Long Can Than Said Age Min Edit Price Meta Dev Nav Del Thin Trace Marks Just Non Pip Tab
     Red Reg Ran Ping Doc Let Col Len Elif Aria Tel Abs Afghan Everton Jesus
+    Ace Ale Ammo Ant Baron Bee Beer Brain Buzz Cat Chin Con Dare Deep Diamond Dip Ear Fan Flip Gay Gent
+    Genesis Hardy Harsh Hey Innocent Jelly Joke Junior Kin Lean Mine Mon Moo Nest Nil Noble Oh Pan Pen
+    Pie Pin Prosper Rush Sang Shell Sine Song Swan Tan Tee Tone Urban Win Marine German Cherish Bet
+    Berth Brit Dell Blaze Brandy Bunny Butch Coral Emerald Garnet Opal Scarlet Serenity Raven
     """
 )
 MONTHS = _words(

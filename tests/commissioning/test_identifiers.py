@@ -61,6 +61,7 @@ NHS, PHONE, EMAIL, REFERENCE = Kind.NHS_NUMBER, Kind.PHONE, Kind.EMAIL, Kind.REF
         ("Near SW1A 2AA", [POSTCODE]),
         ("NHS 943 476 5919", [NHS]),
         ("NHS 9434765919", [NHS]),
+        ("NHS No: 485 777 3456", [NHS]),  # a wrong check digit, but said to be one
         ("Call 07700 900123", [PHONE]),
         ("Call 0113 496 0000", [PHONE]),
         ("Call +44 7700 900123", [PHONE]),
