@@ -278,7 +278,7 @@ _PLACE_WORDS = _words(
 SURNAME_PLACE_WORDS = _words(
     """
     Hall Hill Hills Wood Woods Green Field Fields Mills Mill Lane Banks Moor Heath Ward Bridges
-    Cross Marsh Brook Brooks Fox Wells Young King Bishop Newton Weston
+    Marsh Brook Brooks Fox Wells Young King Bishop Newton Weston
     """
 )
 # A name after these words is part of a place's name: "St Anne's", "Queen Elizabeth Hospital".
@@ -354,6 +354,7 @@ WORLD_PLACES = _words(
     Verona Santiago Lourdes Shannon Clare Kerry Tyrone Sierra Madison Troy Lorraine Brittany
     """
 )
+_PLACE_NOUNS = _words("city town village country place capital state island county borough area region")
 _PLACE_PREPOSITIONS = _words("in from near at visit visited visiting around across via towards toward into")
 _SPOKEN_TO = _words(
     """
@@ -362,7 +363,8 @@ _SPOKEN_TO = _words(
     replied reply responded respond offered offer belongs belonged went goes
     """
 ) - {"went", "goes"}
-# Organisations named after a person, as their first two words.
+# Organisations, brands and public figures named after a person, as their first two words: a
+# child who loves Harry Potter is not named by it.
 NAMED_AFTER_PEOPLE = frozenset(
     {
         ("Sue", "Ryder"),
@@ -375,6 +377,23 @@ NAMED_AFTER_PEOPLE = frozenset(
         ("Ronald", "McDonald"),
         ("Paul", "Hamlyn"),
         ("Jamie", "Oliver"),
+        # Brands, characters and public figures a child's interests name.
+        ("Harry", "Potter"),
+        ("Tracy", "Beaker"),
+        ("Peppa", "Pig"),
+        ("Jack", "Wills"),
+        ("Ted", "Baker"),
+        ("Tommy", "Hilfiger"),
+        ("Calvin", "Klein"),
+        ("Ralph", "Lauren"),
+        ("Hugo", "Boss"),
+        ("Marcus", "Rashford"),
+        ("Harry", "Kane"),
+        ("Lewis", "Hamilton"),
+        ("Taylor", "Swift"),
+        ("Billie", "Eilish"),
+        ("Ed", "Sheeran"),
+        ("David", "Attenborough"),
     }
 )
 # Abbreviations of practice that look like initials: "YP aged 14" is a young person.
@@ -501,6 +520,8 @@ def _known_name(tokens: _Tokens, index: int) -> bool:
     ordinary = name not in PLACE_LIKE_NAMES and name not in place_names() and name not in WORD_NAMES
     if _part_of_a_place(tokens, index, surname_first=ordinary) or _named_after(tokens, index):
         return False
+    if _previous_word(tokens, index).lower() == "the" or _described_as_a_place(tokens, index):
+        return False  # "the Holly Bush estate", "the Victoria Cross"; "Florence is a city"
     if name in WORLD_PLACES and not possessive and _travelled_to(tokens, index):
         return False
     if name in PLACE_LIKE_NAMES or name in place_names():
@@ -521,6 +542,15 @@ def _named_after(tokens: _Tokens, index: int) -> bool:
     word = tokens.words[index]
     pairs = {(word, _word(tokens, index + 1)), (_word(tokens, index - 1), word)}
     return not pairs.isdisjoint(NAMED_AFTER_PEOPLE)
+
+
+def _described_as_a_place(tokens: _Tokens, index: int) -> bool:
+    """ "Florence is a city she wants to visit"."""
+    return (
+        _word(tokens, index + 1) in {"is", "was"}
+        and _word(tokens, index + 2) in {"a", "an", "the"}
+        and _word(tokens, index + 3).lower() in _PLACE_NOUNS
+    )
 
 
 def _travelled_to(tokens: _Tokens, index: int) -> bool:
