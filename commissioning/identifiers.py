@@ -508,6 +508,8 @@ def _person_follows(tokens: _Tokens, index: int, verbs: frozenset[str]) -> bool:
     following = _word(tokens, index + 1)
     if following in verbs:
         return True
+    if following == "and" and _word(tokens, index + 2) in {"her", "his", "their"}:
+        return True  # "Summer and her brother"
     # "Ruby (14)", "Ruby, 14,"
     return following in {"(", ","} and _word(tokens, index + 2).isdigit()
 
@@ -527,7 +529,11 @@ def _known_name(tokens: _Tokens, index: int) -> bool:
     if name in PLACE_LIKE_NAMES or name in place_names():
         return _surname_follows(tokens, index) or _person_follows(tokens, index, _STRONG_PERSON_VERBS)
     if name in WORD_NAMES:
-        mid_sentence = not tokens.starts[index] and not _capitalised(_previous_word(tokens, index))
+        # After a capitalised word that does not start the sentence, the name is part of a proper
+        # name ("the Social Work Bill"); after "Tell" at the start it is still a person.
+        previous = index - 1 if _word(tokens, index - 1) != "." else index - 2
+        in_a_proper_name = _capitalised(_word(tokens, previous)) and not tokens.starts[max(previous, 0)]
+        mid_sentence = not tokens.starts[index] and not in_a_proper_name
         return (
             possessive
             or mid_sentence
