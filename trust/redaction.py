@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from accounts.models import Notification, Organisation, User
-from commissioning.identifiers import identifiers_in
+from commissioning.identifiers import identifiers_error
 from trust.models import (
     Commitment,
     Entry,
@@ -56,11 +56,9 @@ def _reason_errors(errors: _Errors, field: str, reason: str) -> None:
     if "\x00" in text or any("\ud800" <= character <= "\udfff" for character in text):
         errors.setdefault(field, []).append("The reason contains a character that cannot be stored.")
         return
-    kinds = sorted(set(identifiers_in(text)))
-    if kinds:
-        errors.setdefault(field, []).append(
-            f"Remove {', '.join(kinds)} from the reason: the log must not identify a child."
-        )
+    identifying = identifiers_error(text, field="the reason")
+    if identifying:
+        errors.setdefault(field, []).append(identifying)
 
 
 def _acts_for_a_side(user: User, organisation: Organisation, relationship: Relationship) -> bool:
