@@ -527,7 +527,11 @@ def _known_name(tokens: _Tokens, index: int) -> bool:
     if name in WORLD_PLACES and not possessive and _travelled_to(tokens, index):
         return False
     if name in PLACE_LIKE_NAMES or name in place_names():
-        return _surname_follows(tokens, index) or _person_follows(tokens, index, _STRONG_PERSON_VERBS)
+        return (
+            _surname_follows(tokens, index)
+            or _person_follows(tokens, index, _STRONG_PERSON_VERBS)
+            or (possessive and _word(tokens, index + 1).lower() in _FAMILY)  # "Summer's mum"
+        )
     if name in WORD_NAMES:
         # After a capitalised word that does not start the sentence, the name is part of a proper
         # name ("the Social Work Bill"); after "Tell" at the start it is still a person.
@@ -621,12 +625,18 @@ def _initials(tokens: _Tokens, index: int) -> bool:
     return False
 
 
-# After a possessive, words that say the owner is a person: "Oluwaseun's mum", "Tomasz's school".
-_PERSONAL = _words(
+# After a possessive, family words: only a person has a mum ("Summer's mum", not "April's fee").
+_FAMILY = _words(
     """
     mum mother dad father parents brother brothers sister sisters siblings nan nana gran grandma
     grandmother grandad grandfather grandparents aunt auntie uncle cousin cousins boyfriend
-    girlfriend partner carer carers foster social key teacher behaviour placement medication bedroom
+    girlfriend
+    """
+)
+# After a possessive, words that say the owner is a person: "Oluwaseun's mum", "Tomasz's school".
+_PERSONAL = _FAMILY | _words(
+    """
+    partner carer carers foster social key teacher behaviour placement medication bedroom
     birthday family views wishes friends friend school college diagnosis health needs plan care
     contact
     """

@@ -288,6 +288,8 @@ IDENTIFYING: list[tuple[str, str]] = [
     (NAME, "Mr O'Connor has been the allocated social worker for a year."),
     (NAME, "The young person, called Rhys, is 14."),
     (NAME, "Summer and her brother share contact on Saturdays."),
+    # Found by a review after the fourth batch: a season-name's possessive before a family word.
+    (NAME, "Summer's mum has agreed to the move."),
     (NAME, "Miss Patel is the designated teacher."),
     (NAME, "Austin has a history of fire setting."),
     (NAME, "We have a good match for Isaac."),
