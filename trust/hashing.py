@@ -23,9 +23,11 @@ import json
 import secrets
 from typing import Any, Protocol
 
+# The details' free text (each type's spec names its own): in the entry's content, redactable;
+# every other key stays in the chain.
+from trust.entry_types import FREE_TEXT_KEYS
+
 HASH_VERSION = 2
-# The details' free text: in the entry's content, redactable; every other key stays in the chain.
-FREE_TEXT_KEYS = frozenset({"what", "by_whom", "actions"})
 
 
 class ChainedEntry(Protocol):

@@ -20,6 +20,7 @@ from django_stubs_ext import WithAnnotations
 
 from accounts.models import Organisation
 from accounts.selectors import AnyUser
+from trust.entry_types import STAGE_TYPES, spec_of
 from trust.hashing import content_digest_compute, entry_hash_compute
 from trust.models import (
     GENESIS_HASH,
@@ -229,26 +230,27 @@ def restorative_stages(case: RestorativeCase) -> list[StageReached]:
     """Where the case stands: each stage with the first entry that reached it and its date."""
     concern = case.concern
     stage_entries = Entry.objects.filter(relationship=case.relationship, structured__restorative_case=case.pk)
-    reply = (
-        Entry.objects.filter(replies_to=concern, entry_type=EntryType.REPLY)
-        .exclude(author_organisation=concern.author_organisation)
-        .order_by("sequence")
-        .first()
-    )
-    by_type = {
-        entry_type: stage_entries.filter(entry_type=entry_type).order_by("sequence").first()
-        for entry_type in (EntryType.RESTORATIVE_CONVERSATION, EntryType.AGREEMENT, EntryType.REVIEW)
-    }
-    conversation = by_type[EntryType.RESTORATIVE_CONVERSATION]
-    reached = [
-        (RestorativeStage.CONCERN_RAISED, concern),
-        (RestorativeStage.REPLY, reply),
-        (RestorativeStage.CONVERSATION_HELD, conversation),
-        (RestorativeStage.AGREEMENT, by_type[EntryType.AGREEMENT]),
+    reached: dict[RestorativeStage, Entry | None] = {}
+    for value, spec in STAGE_TYPES.items():
+        stage = RestorativeStage(value)
+        if spec.opens_case:
+            reached[stage] = concern
+        elif spec.answers is not None:
+            # The right of reply: the other side's first answer to the concern.
+            reached[stage] = (
+                Entry.objects.filter(replies_to=concern, entry_type=spec.entry_type)
+                .exclude(author_organisation=concern.author_organisation)
+                .order_by("sequence")
+                .first()
+            )
+        else:
+            reached[stage] = stage_entries.filter(entry_type=spec.entry_type).order_by("sequence").first()
+    if case.closing_entry is not None:
         # A closed case's review is the one that closed it; an interim review counts until then.
-        (RestorativeStage.REVIEW, case.closing_entry or by_type[EntryType.REVIEW]),
-    ]
-    return [StageReached(stage, entry, _stage_date(stage, entry)) for stage, entry in reached]
+        closing_stage = spec_of(case.closing_entry.entry_type).restorative_stage
+        if closing_stage is not None:
+            reached[closing_stage] = case.closing_entry
+    return [StageReached(stage, entry, _stage_date(stage, entry)) for stage, entry in reached.items()]
 
 
 def _stage_date(stage: RestorativeStage, entry: Entry | None) -> datetime.date | None:
@@ -303,3 +305,16 @@ def relationship_for_staff_decision(user: AnyUser, pk: int) -> Relationship:
     if not user.is_staff:
         raise Http404("No such page.")
     return get_object_or_404(Relationship.objects.select_related("local_authority", "counterpart"), pk=pk)
+
+
+def entries_past_retention(*, written_before: datetime.datetime, limit: int) -> QuerySet[Entry]:
+    """People's entries written before the moment, still holding their text, that the retention
+    schedule has never asked about (a side that declined its request is not asked again),
+    oldest first. The service's own entries hold references, not people's words."""
+    asked = RedactionRequest.objects.filter(entry=OuterRef("pk"), requested_by_organisation__isnull=True)
+    return (
+        Entry.objects.exclude(entry_type=EntryType.SYSTEM)
+        .filter(created_at__lt=written_before, content__redacted_at__isnull=True)
+        .exclude(Exists(asked))
+        .order_by("created_at", "pk")[:limit]
+    )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,42 +18,22 @@ from django.utils import timezone
 
 from accounts.models import Notification, Organisation, OrganisationKind, User
 from commissioning.identifiers import identifiers_error
+from trust.entry_types import spec_of
 from trust.hashing import content_digest_compute, entry_hash_compute, payload_split, salt_new
 from trust.models import (
     GENESIS_HASH,
     AdministratorAccess,
-    Commitment,
-    CommitmentStatus,
     Entry,
     EntryContent,
     EntryType,
     PulseCheckIn,
     Relationship,
     RelationshipOrigin,
-    RelationshipState,
     RestorativeCase,
 )
 from trust.selectors import organisations_acting_for
 
 COUNTERPART_KINDS = {OrganisationKind.PROVIDER, OrganisationKind.FEDERATION}
-COMMITMENT_OUTCOMES = ("kept", "missed", "renegotiated")
-QUALITY_PERSPECTIVES = ("traditional", "scientific", "managerial", "consumerist", "democratic")
-ACTION_STATUSES = ("in_progress", "done")
-SYSTEM_EVENTS = {
-    "relationship_opened",
-    "restorative_case_opened",
-    "administrator_access",
-    "commitment_reminder",
-    "invitation_sent",
-    "offer_made",
-    "declined",
-    "placement_made",
-    "placement_ended",
-    "deadline_missed",
-    "commitment_missed",
-    "entry_redacted",
-}
-
 # The longest free texts, the same for the forms, the API and every other caller: past them a
 # text is refused before it is screened.
 BODY_MAX_LENGTH = 10_000  # an entry's words, and all the texts of its details together
@@ -116,7 +95,7 @@ def _tell_the_other_side(entry: Entry) -> None:
     """A person's entry is news for the other side (the writer's side knows); an administrator's
     reading is news for both. The service's journey entries echo what the journey already told."""
     relationship = entry.relationship
-    if entry.entry_type != EntryType.SYSTEM:
+    if not spec_of(entry.entry_type).by_service:
         told = [side for side in relationship.sides() if side != entry.author_organisation_id]
         news = f"{entry.author_organisation} added {entry.get_entry_type_display().lower()} (entry {entry.sequence})"
     elif entry.payload.get("event") == "administrator_access":
@@ -182,35 +161,9 @@ def _append(
 
 
 def _index_entry(entry: Entry) -> None:
-    if entry.entry_type == EntryType.COMMITMENT:
-        Commitment.objects.create(
-            entry=entry,
-            relationship=entry.relationship,
-            owner_organisation_id=entry.payload["owner_organisation"],
-            what=entry.payload["what"][:500],
-            due_date=datetime.date.fromisoformat(entry.payload["due_date"]),
-        )
-    elif entry.entry_type == EntryType.COMMITMENT_UPDATE and entry.replies_to is not None:
-        _commitment_apply_update(entry.replies_to, entry.payload)
-    elif entry.entry_type == EntryType.REVIEW and entry.payload.get("closes_case"):
-        RestorativeCase.objects.filter(pk=entry.payload["restorative_case"], closed_at__isnull=True).update(
-            closed_at=entry.created_at, closing_entry=entry
-        )
-
-
-def _commitment_apply_update(commitment_entry: Entry, payload: dict[str, Any]) -> None:
-    commitment = Commitment.objects.select_for_update().filter(entry=commitment_entry).first()
-    if commitment is None:  # a commitment from before the index existed: nothing to keep in step
-        return
-    outcome = payload["outcome"]
-    if outcome == "renegotiated":
-        commitment.due_date = datetime.date.fromisoformat(payload["due_date"])
-        commitment.status = CommitmentStatus.OPEN
-        # A new date earns its own reminder and, if it passes too, its own "missed" entry.
-        commitment.reminded_for = commitment.missed_recorded_for = None
-    else:
-        commitment.status = CommitmentStatus.KEPT if outcome == "kept" else CommitmentStatus.MISSED
-    commitment.save(update_fields=["due_date", "status", "reminded_for", "missed_recorded_for"])
+    on_added = spec_of(entry.entry_type).on_added
+    if on_added is not None:
+        on_added(entry)
 
 
 @transaction.atomic
@@ -312,11 +265,14 @@ def _validate(
         raise ValidationError({"entry_type": [f"Unknown entry type {entry_type!r}."]})
     if not body.strip():
         errors["body"] = ["Write what the entry says."]
-    if entry_type != EntryType.SYSTEM:
+    spec = spec_of(entry_type)
+    if not spec.by_service:
         _identifier_errors(errors, body, payload)
     _validate_author(errors, relationship, entry_type, author_organisation, author_user)
     _validate_links(errors, relationship, entry_type, author_organisation, corrects, replies_to, payload)
-    PAYLOAD_RULES.get(entry_type, _no_details)(errors, relationship, payload)
+    if spec.payload_keys is not None:
+        _unknown_keys(errors, payload, spec.payload_keys)
+    spec.payload_rule(errors, relationship, payload)
     if errors:
         raise ValidationError(errors)
 
@@ -330,7 +286,7 @@ def _validate_author(
 ) -> None:
     if author_organisation is not None and author_organisation.pk not in relationship.sides():
         errors["author_organisation"] = ["Only the two organisations of a relationship write in its log."]
-    if entry_type == EntryType.SYSTEM:
+    if spec_of(entry_type).by_service:
         if author_user is not None:
             errors["author_user"] = ["System entries are written by the service, not a person."]
         return
@@ -349,10 +305,11 @@ def _validate_links(
     replies_to: Entry | None,
     payload: dict[str, Any],
 ) -> None:
+    spec = spec_of(entry_type)
     if corrects is not None:
-        if entry_type == EntryType.COMMITMENT:
-            errors["corrects"] = ["Change a commitment with a commitment update (renegotiated), not a correction."]
-        elif corrects.entry_type == EntryType.SYSTEM:
+        if spec.correction_refused:
+            errors["corrects"] = [spec.correction_refused]
+        elif not spec_of(corrects.entry_type).correctable:
             errors["corrects"] = ["The service's own entries record what happened; reply to one instead."]
         elif corrects.relationship_id != relationship.pk:
             errors["corrects"] = ["A correction belongs to the same relationship as what it corrects."]
@@ -360,177 +317,19 @@ def _validate_links(
             errors["corrects"] = ["Each side corrects only its own entries; reply to the other side's."]
     if replies_to is not None and replies_to.relationship_id != relationship.pk:
         errors["replies_to"] = ["A reply belongs to the same relationship as what it answers."]
-    elif entry_type in {EntryType.REPLY, EntryType.COMMITMENT_UPDATE, EntryType.ACTION_UPDATE} and replies_to is None:
+    elif spec.answers is not None and replies_to is None:
         errors["replies_to"] = ["Say which entry this answers."]
-    elif replies_to is not None:
-        _validate_answer(errors, entry_type, author_organisation, replies_to, payload)
+    elif replies_to is not None and spec.answers is not None:
+        if not spec.answers.fits(replies_to):
+            errors["replies_to"] = [spec.answers.misfit]
+        else:
+            spec.answers.check(errors, author_organisation, replies_to, payload)
 
 
-def _validate_answer(
-    errors: _Errors,
-    entry_type: str,
-    author_organisation: Organisation | None,
-    replies_to: Entry,
-    payload: dict[str, Any],
-) -> None:
-    if entry_type == EntryType.COMMITMENT_UPDATE and replies_to.entry_type != EntryType.COMMITMENT:
-        errors["replies_to"] = ["A commitment update answers a commitment."]
-    elif entry_type == EntryType.ACTION_UPDATE and not replies_to.payload.get("actions"):
-        errors["replies_to"] = ["An action update answers an agreement or review that lists actions."]
-    elif entry_type == EntryType.ACTION_UPDATE and _whole_number(payload.get("action")):
-        if payload["action"] >= len(replies_to.payload["actions"]):
-            errors["payload"] = [f"Entry {replies_to.sequence} lists {len(replies_to.payload['actions'])} actions."]
-    elif (
-        entry_type == EntryType.REPLY
-        and author_organisation is not None
-        and replies_to.author_organisation_id == author_organisation.pk
-    ):
-        errors["replies_to"] = ["The right of reply is the other side's: add a note or a correction instead."]
-
-
-# --- Payload shapes, one rule per entry type --------------------------------------------
-
-_PayloadRule = Callable[[_Errors, Relationship, dict[str, Any]], None]
-
-
-def _whole_number(value: Any) -> bool:
-    # JSON true is a Python int; "action": true must not mean action 1.
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _unknown_keys(errors: _Errors, payload: dict[str, Any], allowed: set[str]) -> None:
+def _unknown_keys(errors: _Errors, payload: dict[str, Any], allowed: frozenset[str]) -> None:
     unknown = sorted(set(payload) - allowed)
     if unknown:
         errors.setdefault("payload", []).append(f"Unexpected details: {', '.join(unknown)}.")
-
-
-def _text(errors: _Errors, payload: dict[str, Any], key: str, label: str) -> None:
-    value = payload.get(key)
-    if not isinstance(value, str) or not value.strip():
-        errors.setdefault("payload", []).append(f"Say {label}.")
-
-
-def _date(errors: _Errors, payload: dict[str, Any], key: str, label: str, *, required: bool = True) -> None:
-    if key not in payload and not required:
-        return
-    try:
-        datetime.date.fromisoformat(payload[key])
-    except (KeyError, TypeError, ValueError):
-        errors.setdefault("payload", []).append(f"Give {label} as a date (YYYY-MM-DD).")
-
-
-def _actions(errors: _Errors, payload: dict[str, Any], *, required: bool) -> None:
-    actions = payload.get("actions")
-    if actions is None and not required:
-        return
-    if not isinstance(actions, list) or not actions:
-        errors.setdefault("payload", []).append("List the actions agreed, each with its owner.")
-        return
-    for action in actions:
-        if (
-            not isinstance(action, dict)
-            or set(action) != {"action", "owner"}
-            or not all(isinstance(value, str) and value.strip() for value in action.values())
-        ):
-            errors.setdefault("payload", []).append("Each action has an 'action' and an 'owner'.")
-            return
-
-
-def _no_details(errors: _Errors, relationship: Relationship, payload: dict[str, Any]) -> None:
-    _unknown_keys(errors, payload, set())
-
-
-CASE_KEYS = {"restorative_case", "relationship_state"}
-
-
-def _case_stage(errors: _Errors, relationship: Relationship, payload: dict[str, Any]) -> None:
-    """A stage of a restorative case names an open case of this relationship, and may say, in
-    the field's words, where the relationship is."""
-    if "relationship_state" in payload and payload["relationship_state"] not in tuple(RelationshipState.values):
-        errors.setdefault("payload", []).append("Choose one of the words for where the relationship is.")
-    if "restorative_case" not in payload:
-        if payload.get("closes_case"):
-            errors.setdefault("payload", []).append("Say which restorative case the review closes.")
-        return
-    case_id = payload["restorative_case"]
-    if (
-        not _whole_number(case_id)
-        or not RestorativeCase.objects.filter(pk=case_id, relationship=relationship, closed_at__isnull=True).exists()
-    ):
-        errors.setdefault("payload", []).append("Choose an open restorative case of this relationship.")
-
-
-def _dated_meeting(errors: _Errors, relationship: Relationship, payload: dict[str, Any]) -> None:
-    _unknown_keys(errors, payload, {"held_on"})
-    _date(errors, payload, "held_on", "the day it was held", required=False)
-
-
-def _restorative_conversation(errors: _Errors, relationship: Relationship, payload: dict[str, Any]) -> None:
-    _unknown_keys(errors, payload, {"held_on", *CASE_KEYS})
-    _date(errors, payload, "held_on", "the day it was held", required=False)
-    _case_stage(errors, relationship, payload)
-
-
-def _commitment(errors: _Errors, relationship: Relationship, payload: dict[str, Any]) -> None:
-    _unknown_keys(errors, payload, {"what", "by_whom", "owner_organisation", "due_date"})
-    _text(errors, payload, "what", "what is promised")
-    _text(errors, payload, "by_whom", "who will do it")
-    _date(errors, payload, "due_date", "the due date")
-    owner = payload.get("owner_organisation")
-    if not _whole_number(owner) or owner not in relationship.sides():
-        errors.setdefault("payload", []).append("The owner is one of the two organisations.")
-
-
-def _commitment_update(errors: _Errors, relationship: Relationship, payload: dict[str, Any]) -> None:
-    _unknown_keys(errors, payload, {"outcome", "due_date"})
-    if payload.get("outcome") not in COMMITMENT_OUTCOMES:
-        errors.setdefault("payload", []).append("Say whether it was kept, missed or renegotiated.")
-    if payload.get("outcome") == "renegotiated":
-        _date(errors, payload, "due_date", "the new due date")
-    elif "due_date" in payload:
-        errors.setdefault("payload", []).append("Only a renegotiated commitment has a new due date.")
-
-
-def _agreement(errors: _Errors, relationship: Relationship, payload: dict[str, Any]) -> None:
-    _unknown_keys(errors, payload, {"actions", *CASE_KEYS})
-    _actions(errors, payload, required=True)
-    _case_stage(errors, relationship, payload)
-
-
-def _review(errors: _Errors, relationship: Relationship, payload: dict[str, Any]) -> None:
-    _unknown_keys(errors, payload, {"actions", "quality_perspective", "closes_case", *CASE_KEYS})
-    _actions(errors, payload, required=False)
-    if "quality_perspective" in payload and payload["quality_perspective"] not in QUALITY_PERSPECTIVES:
-        errors.setdefault("payload", []).append("Choose one of the quality perspectives.")
-    if "closes_case" in payload and not isinstance(payload["closes_case"], bool):
-        errors.setdefault("payload", []).append("Say yes or no to closing the restorative case.")
-    _case_stage(errors, relationship, payload)
-
-
-def _action_update(errors: _Errors, relationship: Relationship, payload: dict[str, Any]) -> None:
-    _unknown_keys(errors, payload, {"action", "status"})
-    if not _whole_number(payload.get("action")) or payload["action"] < 0:
-        errors.setdefault("payload", []).append("Say which action (its number in the list).")
-    if payload.get("status") not in ACTION_STATUSES:
-        errors.setdefault("payload", []).append("Say whether the action is done or in progress.")
-
-
-def _system(errors: _Errors, relationship: Relationship, payload: dict[str, Any]) -> None:
-    # System entries carry their event's own references (an offer, a reason) beside the kind.
-    if not isinstance(payload.get("event"), str) or payload["event"] not in SYSTEM_EVENTS:
-        errors.setdefault("payload", []).append("A system entry names its event.")
-
-
-PAYLOAD_RULES: dict[str, _PayloadRule] = {
-    EntryType.MEETING_RECORD: _dated_meeting,
-    EntryType.RESTORATIVE_CONVERSATION: _restorative_conversation,
-    EntryType.ACTION_UPDATE: _action_update,
-    EntryType.COMMITMENT: _commitment,
-    EntryType.COMMITMENT_UPDATE: _commitment_update,
-    EntryType.AGREEMENT: _agreement,
-    EntryType.REVIEW: _review,
-    EntryType.SYSTEM: _system,
-}
 
 
 # --- Opening relationships and restorative cases, pulse check-ins, audited access ---------
@@ -572,7 +371,7 @@ def restorative_case_open(
     # Under the relationship's lock, two people opening a case at once get one case and one refusal.
     Relationship.objects.select_for_update().get(pk=concern.relationship_id)
     errors: _Errors = {}
-    if concern.entry_type != EntryType.CONCERN:
+    if not spec_of(concern.entry_type).opens_case:
         errors["concern"] = ["A restorative case follows up a concern."]
     elif RestorativeCase.objects.filter(concern=concern).exists():
         errors["concern"] = ["This concern already has a restorative case."]
