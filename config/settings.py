@@ -155,6 +155,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "trust.transparency_digest_publish_task",
         "schedule": env_cron("TRUST_TRANSPARENCY_DIGEST_CRON", "0 3 * * *"),
     },
+    # People's trust-log entries older than TRUST_LOG_RETENTION_DAYS are put forward for
+    # redaction; either side or staff decides (ADR 18). Before the digest, so it sees the requests.
+    "ask-trust-log-redactions-by-retention-nightly": {
+        "task": "trust.redaction_requests_by_retention_task",
+        "schedule": env_cron("TRUST_LOG_RETENTION_CRON", "30 2 * * *"),
+    },
     # Idempotency keys older than their retention period are forgotten.
     "purge-idempotency-keys-daily": {
         "task": "accounts.idempotency_keys_purge_task",
@@ -165,6 +171,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 REFERRAL_RETENTION_DAYS = env_int("REFERRAL_RETENTION_DAYS", 365, minimum=1)
 # How long a submitted form's or API request's idempotency key answers a repeat with the first answer.
 IDEMPOTENCY_KEY_RETENTION_DAYS = env_int("IDEMPOTENCY_KEY_RETENTION_DAYS", 7, minimum=1)
+# How long the text of a person's trust-log entry is kept before the retention schedule asks for
+# its redaction (seven years by default), and how many entries one night asks about at most.
+TRUST_LOG_RETENTION_DAYS = env_int("TRUST_LOG_RETENTION_DAYS", 7 * 365 + 2, minimum=1)
+TRUST_LOG_RETENTION_BATCH = env_int("TRUST_LOG_RETENTION_BATCH", 500, minimum=1)
 # How many days ahead of a trust log commitment's due date its owner is reminded (0: on the day).
 TRUST_COMMITMENT_REMINDER_DAYS = env_int("TRUST_COMMITMENT_REMINDER_DAYS", 3, minimum=0)
 # Imports (Ofsted register, BODS, curated edges) schedule a recompute when they commit.

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -33,7 +34,7 @@ from trust.models import (
     RedactionStatus,
     Relationship,
 )
-from trust.selectors import organisations_acting_for
+from trust.selectors import entries_past_retention, organisations_acting_for
 from trust.services import system_entry_record
 
 _Errors = dict[str, list[str]]
@@ -123,6 +124,19 @@ def redaction_request_by_retention(*, entry: Entry, reason: str) -> RedactionReq
     news = f"the retention schedule asks for entry {entry.sequence} to be redacted."
     _notify(relationship, list(relationship.sides()), news)
     return redaction
+
+
+def redaction_requests_by_retention(*, now: datetime.datetime | None = None) -> int:
+    """Nightly: ask for the redaction of people's entries older than TRUST_LOG_RETENTION_DAYS
+    (storage limitation: the log keeps that an entry existed, its text only as long as it is
+    needed). Either side or staff still decides each request. The number of requests made."""
+    now = now or timezone.now()
+    days = settings.TRUST_LOG_RETENTION_DAYS
+    reason = f"Entries are kept for {days} days (TRUST_LOG_RETENTION_DAYS); this one is older."
+    past = entries_past_retention(
+        written_before=now - datetime.timedelta(days=days), limit=settings.TRUST_LOG_RETENTION_BATCH
+    )
+    return sum(redaction_request_by_retention(entry=entry, reason=reason) is not None for entry in past)
 
 
 def _decision_errors(

@@ -13,6 +13,7 @@ from commissioning.events import JourneyEventKind
 from trust.commitments import commitments_check
 from trust.indicators import relationship_indicators_recompute_all
 from trust.journey import journey_event_record, journey_events_reconcile
+from trust.redaction import redaction_requests_by_retention
 from trust.transparency import transparency_digest_publish
 
 logger = logging.getLogger(__name__)
@@ -70,3 +71,9 @@ def transparency_digest_publish_task() -> dict[str, object]:
     """Nightly, after the night's entries: today's digest of every chain's head (ADR 19)."""
     digest = transparency_digest_publish()
     return {"date": digest.date.isoformat(), "root": digest.root, "chains": digest.chain_count}
+
+
+@shared_task(name="trust.redaction_requests_by_retention_task", time_limit=600, soft_time_limit=570)
+def redaction_requests_by_retention_task() -> dict[str, int]:
+    """Nightly: ask for the redaction of entries kept past TRUST_LOG_RETENTION_DAYS (ADR 18)."""
+    return {"requested": redaction_requests_by_retention()}
