@@ -23,12 +23,13 @@ from rest_framework.views import APIView
 from accounts.idempotency import IDEMPOTENCY_KEY_PARAMETER, api_post_once
 from accounts.models import Organisation, User
 from trust import selectors
+from trust.entry_types import spec_of
 from trust.indicators import DEFINITIONS
 from trust.models import Entry, EntryType, Relationship, RelationshipIndicators
 from trust.services import BODY_MAX_LENGTH, trust_entry_add
 
 # Entry types a person writes; the service alone writes system entries.
-PERSON_ENTRY_TYPES = [(value, label) for value, label in EntryType.choices if value != EntryType.SYSTEM]
+PERSON_ENTRY_TYPES = [(value, label) for value, label in EntryType.choices if not spec_of(value).by_service]
 
 
 # --- Output ------------------------------------------------------------------------------

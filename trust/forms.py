@@ -1,8 +1,9 @@
 """Forms of the trust log's pages: they parse and check input; `trust.services` decides and writes.
 
-Each entry type has a form that turns its fields into the entry's `payload` (the shapes
-`trust.services` checks). Entries are permanent, so every body is checked for obvious
-identifiers before it is written: a child's details written here could never be removed.
+Each entry type a person writes has a form that turns its fields into the entry's `payload` (the
+shapes its spec in `trust.entry_types` checks); `trust.presenting.ENTRY_PAGES` names it. Entries
+are permanent, so every body is checked for obvious identifiers before it is written: a child's
+details written here could never be removed.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.forms.boundfield import BoundField, BoundWidget
 
 from accounts.models import Organisation, OrganisationKind
 from commissioning.identifiers import screened
+from trust.entry_types import types_where
 from trust.models import EntryType, PulseCheckIn, Relationship, RelationshipState, RestorativeCase
 from trust.selectors import organisations_to_open_with
 from trust.services import BODY_MAX_LENGTH, COMMENT_MAX_LENGTH
@@ -458,36 +460,15 @@ class ReviewForm(ActionsForm):
         return payload
 
 
-ENTRY_FORMS: dict[str, type[EntryForm]] = {
-    form.entry_type: form
-    for form in (
-        EntryForm,
-        MeetingRecordForm,
-        CommitmentForm,
-        CommitmentUpdateForm,
-        ConcernForm,
-        ReplyForm,
-        RestorativeConversationForm,
-        AgreementForm,
-        ReviewForm,
-        LearningReflectionForm,
-        AppreciationForm,
-        ActionUpdateForm,
-    )
-}
-# These answer one entry, so they are reached from the links beside it, not chosen.
-ANSWERING_TYPES = {EntryType.REPLY, EntryType.COMMITMENT_UPDATE, EntryType.ACTION_UPDATE}
-
-
 class EntryTypeChoiceForm(forms.Form):
     type = forms.ChoiceField(
         label="What do you want to record?",
         widget=forms.RadioSelect,
         error_messages={"required": "Choose what you want to record."},
+        # Answering types are reached from the links beside the entry they answer, not chosen.
         choices=[
-            (value, label)
-            for value, label in EntryType.choices
-            if value in ENTRY_FORMS and value not in ANSWERING_TYPES
+            (value, EntryType(value).label)
+            for value in types_where(lambda spec: not spec.by_service and spec.answers is None)
         ],
     )
 

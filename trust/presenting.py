@@ -17,7 +17,25 @@ from django.utils import dateformat, timezone
 from django.utils.http import urlencode
 
 from accounts.models import Organisation
-from trust.forms import ACTION_STATUSES, COMMITMENT_OUTCOMES, QUALITY_PERSPECTIVES, STATE_HINTS
+from trust.entry_types import spec_of
+from trust.forms import (
+    ACTION_STATUSES,
+    COMMITMENT_OUTCOMES,
+    QUALITY_PERSPECTIVES,
+    STATE_HINTS,
+    ActionUpdateForm,
+    AgreementForm,
+    AppreciationForm,
+    CommitmentForm,
+    CommitmentUpdateForm,
+    ConcernForm,
+    EntryForm,
+    LearningReflectionForm,
+    MeetingRecordForm,
+    ReplyForm,
+    RestorativeConversationForm,
+    ReviewForm,
+)
 from trust.indicators import DEFINITIONS
 from trust.models import (
     Commitment,
@@ -165,17 +183,45 @@ def _no_details(entry: Entry, lookup: Lookup, target: Entry | None) -> list[tupl
     return []
 
 
-_DETAILS: dict[str, Callable[[Entry, Lookup, Entry | None], list[tuple[str, str]]]] = {
-    EntryType.COMMITMENT: _commitment_details,
-    EntryType.COMMITMENT_UPDATE: _commitment_update_details,
-    EntryType.ACTION_UPDATE: _action_update_details,
+Presenter = Callable[[Entry, Lookup, Entry | None], list[tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class EntryPage:
+    """The pages' half of an entry type's spec (the rest is `trust.entry_types`): the form a
+    person writes it with (None for the service's own entries) and how its own details are
+    shown, before the details any type may carry."""
+
+    form: type[EntryForm] | None
+    details: Presenter = _no_details
+
+    def form_class(self) -> type[EntryForm]:
+        if self.form is None:
+            raise LookupError("Nobody writes this type on a page.")
+        return self.form
+
+
+ENTRY_PAGES: dict[str, EntryPage] = {
+    EntryType.NOTE: EntryPage(EntryForm),
+    EntryType.MEETING_RECORD: EntryPage(MeetingRecordForm),
+    EntryType.COMMITMENT: EntryPage(CommitmentForm, _commitment_details),
+    EntryType.COMMITMENT_UPDATE: EntryPage(CommitmentUpdateForm, _commitment_update_details),
+    EntryType.CONCERN: EntryPage(ConcernForm),
+    EntryType.REPLY: EntryPage(ReplyForm),
+    EntryType.RESTORATIVE_CONVERSATION: EntryPage(RestorativeConversationForm),
+    EntryType.AGREEMENT: EntryPage(AgreementForm),
+    EntryType.REVIEW: EntryPage(ReviewForm),
+    EntryType.LEARNING_REFLECTION: EntryPage(LearningReflectionForm),
+    EntryType.APPRECIATION: EntryPage(AppreciationForm),
+    EntryType.ACTION_UPDATE: EntryPage(ActionUpdateForm, _action_update_details),
+    EntryType.SYSTEM: EntryPage(None),
 }
 
 
 def _actions(entry: Entry, lookup: Lookup, can_write: bool) -> list[ActionView]:
     statuses: dict[int, str] = {}
     for answer in lookup.answers.get(entry.pk, []):
-        if answer.entry_type == EntryType.ACTION_UPDATE:
+        if spec_of(answer.entry_type).progresses_actions:
             statuses[answer.payload.get("action", -1)] = answer.payload.get("status", "")
     return [
         ActionView(
@@ -196,17 +242,17 @@ def _actions(entry: Entry, lookup: Lookup, can_write: bool) -> list[ActionView]:
 def _links(entry: Entry, lookup: Lookup) -> list[tuple[str, str]]:
     """Reply (the other side's right), Correct (your own entries), Record an update (open
     commitments), and a concern's restorative case."""
-    relationship, links = lookup.relationship, []
+    relationship, links, spec = lookup.relationship, [], spec_of(entry.entry_type)
     others = lookup.side_ids - {entry.author_organisation_id}
-    if entry.entry_type in {EntryType.CONCERN, EntryType.COMMITMENT_UPDATE} and others:
+    if spec.reply_invited and others:
         links.append(("Reply", entry_add_url(relationship, type=EntryType.REPLY, replies_to=entry.pk)))
     commitment = lookup.commitments.get(entry.pk)
     if commitment is not None and commitment.status == CommitmentStatus.OPEN:
         update_url = entry_add_url(relationship, type=EntryType.COMMITMENT_UPDATE, replies_to=entry.pk)
         links.append(("Record an update", update_url))
-    if entry.entry_type == EntryType.CONCERN and entry.pk not in lookup.cases:
+    if spec.opens_case and entry.pk not in lookup.cases:
         links.append(("Open a restorative case", reverse("trust:case_open", args=[relationship.pk, entry.pk])))
-    if entry.author_organisation_id in lookup.side_ids and entry.entry_type != EntryType.SYSTEM:
+    if entry.author_organisation_id in lookup.side_ids and spec.correctable:
         links.append(("Correct", entry_add_url(relationship, type=EntryType.NOTE, corrects=entry.pk)))
     if not entry.redacted and entry.pk not in lookup.redaction_pending:
         redaction_url = reverse("trust:redaction_request", args=[relationship.pk, entry.pk])
@@ -217,7 +263,7 @@ def _links(entry: Entry, lookup: Lookup) -> list[tuple[str, str]]:
 def entry_present(entry: Entry, lookup: Lookup, target: Entry | None = None) -> EntryView:
     """One entry without its answers; `target` is the entry it answers, when already read."""
     target = target if target is not None else (entry.replies_to if entry.replies_to_id else None)
-    details = _DETAILS.get(entry.entry_type, _no_details)(entry, lookup, target)
+    details = ENTRY_PAGES[entry.entry_type].details(entry, lookup, target)
     case_id = entry.payload.get("restorative_case")
     can_write = bool(lookup.side_ids) and not lookup.read_only
     return EntryView(

@@ -27,12 +27,12 @@ from accounts.idempotency import form_replayed, form_submit_once
 from accounts.models import Organisation, OrganisationKind, User
 from config.forms import form_errors_add
 from trust import services
+from trust.entry_types import STAGE_TYPES, spec_of, types_where
 from trust.forms import (
-    ANSWERING_TYPES,
-    ENTRY_FORMS,
     STATE_HINTS,
     AuditedAccessForm,
     EntryFilterForm,
+    EntryForm,
     EntryFormContext,
     EntryTypeChoiceForm,
     PulseForm,
@@ -54,6 +54,7 @@ from trust.models import (
     RestorativeStage,
 )
 from trust.presenting import (
+    ENTRY_PAGES,
     cases_present,
     chain_message,
     entries_present,
@@ -212,13 +213,9 @@ def _linked_entry(relationship: Relationship, value: str | None) -> Entry | None
 
 def _answer_fits(entry_type: str, replies_to: Entry | None) -> bool:
     """An update answers the right kind of entry: a commitment, or an agreement with actions."""
-    if replies_to is None:
-        return True  # an answer with nothing to answer is sent back to the log
-    if entry_type == EntryType.COMMITMENT_UPDATE:
-        return replies_to.entry_type == EntryType.COMMITMENT
-    if entry_type == EntryType.ACTION_UPDATE:
-        return bool(replies_to.payload.get("actions"))
-    return True
+    answers = spec_of(entry_type).answers
+    # An answer with nothing to answer is sent back to the log.
+    return replies_to is None or answers is None or answers.fits(replies_to)
 
 
 def _entry_initial(request: HttpRequest, asked: _EntryRequest, sides: list[Organisation]) -> dict[str, Any]:
@@ -255,23 +252,26 @@ class _EntryRequest:
     entry_type: str
     replies_to: Entry | None
     corrects: Entry | None
+    form: type[EntryForm]
 
 
 def _entry_request(request: HttpRequest, relationship: Relationship, entry_type: str) -> _EntryRequest:
-    if entry_type not in ENTRY_FORMS:
+    page = ENTRY_PAGES.get(entry_type)
+    if page is None or page.form is None:
         raise Http404("No such entry type.")  # the service's own (system) entries included
     replies_to = _linked_entry(relationship, request.GET.get("replies_to"))
     corrects = _linked_entry(relationship, request.GET.get("corrects"))
     if not _answer_fits(entry_type, replies_to):
         raise Http404("That entry cannot be answered this way.")
-    return _EntryRequest(relationship, entry_type, replies_to, corrects)
+    return _EntryRequest(relationship, entry_type, replies_to, corrects, page.form_class())
 
 
 def _entry_heading(asked: _EntryRequest, heading: str) -> str:
     if asked.corrects is not None:
         return f"Correct entry {asked.corrects.sequence}"
-    if asked.entry_type == EntryType.REPLY and asked.replies_to is not None:
-        return f"Reply to entry {asked.replies_to.sequence}"
+    answers = spec_of(asked.entry_type).answers
+    if answers is not None and answers.heading and asked.replies_to is not None:
+        return answers.heading.format(sequence=asked.replies_to.sequence)
     return heading
 
 
@@ -282,7 +282,7 @@ def entry_add(request: HttpRequest, pk: int) -> HttpResponse:
     if not entry_type:
         return _entry_type_choice(request, relationship)
     asked = _entry_request(request, relationship, entry_type)
-    if entry_type in ANSWERING_TYPES and asked.replies_to is None:
+    if spec_of(entry_type).answers is not None and asked.replies_to is None:
         messages.info(request, "Use the link beside the entry you are answering.")
         return redirect("trust:relationship", pk=relationship.pk)
     sides = sides_acting_for(request.user, relationship)
@@ -292,7 +292,7 @@ def entry_add(request: HttpRequest, pk: int) -> HttpResponse:
         open_cases=list(restorative_cases_of(relationship).filter(closed_at__isnull=True)),
         target_actions=list(asked.replies_to.payload.get("actions") or []) if asked.replies_to else [],
     )
-    form = ENTRY_FORMS[entry_type](_posted(request), initial=_entry_initial(request, asked, sides), context=context)
+    form = asked.form(_posted(request), initial=_entry_initial(request, asked, sides), context=context)
     if request.method == "POST" and form.is_valid():
 
         def add() -> str:
@@ -328,7 +328,8 @@ def case_open(request: HttpRequest, pk: int, entry: int) -> HttpResponse:
     relationship = _relationship(request, pk)
     if repeated := form_replayed(request):
         return repeated
-    concern = get_object_or_404(entries_of(relationship).filter(entry_type=EntryType.CONCERN), pk=entry)
+    concerns = entries_of(relationship).filter(entry_type__in=types_where(lambda spec: spec.opens_case))
+    concern = get_object_or_404(concerns, pk=entry)
     existing = restorative_cases_of(relationship).filter(concern=concern).first()
     if existing is not None:
         messages.info(request, "This concern already has a restorative case.")
@@ -373,22 +374,14 @@ STAGE_EXPLANATIONS = {
 
 def _stage_action(stage: StageReached, case: RestorativeCase, sides: list[Organisation]) -> tuple[str, str]:
     """What the reader can record next for a stage not yet reached: (label, url) or blanks."""
-    relationship = case.relationship
-    if stage.entry is not None or case.closed_at is not None:
+    relationship, spec = case.relationship, STAGE_TYPES[stage.stage]
+    if stage.entry is not None or case.closed_at is not None or not spec.stage_prompt:
         return "", ""
-    if stage.stage == RestorativeStage.REPLY:
+    if spec.answers is not None:  # the right of reply to the concern: the other side's
         if {side.pk for side in sides} - {case.concern.author_organisation_id}:
-            return "Reply to the concern", entry_add_url(relationship, type=EntryType.REPLY, replies_to=case.concern_id)
+            return spec.stage_prompt, entry_add_url(relationship, type=spec.entry_type, replies_to=case.concern_id)
         return "", ""
-    types = {
-        RestorativeStage.CONVERSATION_HELD: (EntryType.RESTORATIVE_CONVERSATION, "Record the conversation"),
-        RestorativeStage.AGREEMENT: (EntryType.AGREEMENT, "Record the agreement"),
-        RestorativeStage.REVIEW: (EntryType.REVIEW, "Record a review"),
-    }
-    if stage.stage not in types:
-        return "", ""
-    entry_type, label = types[stage.stage]
-    return label, entry_add_url(relationship, type=entry_type, case=case.pk)
+    return spec.stage_prompt, entry_add_url(relationship, type=spec.entry_type, case=case.pk)
 
 
 @require_GET
