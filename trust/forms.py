@@ -92,11 +92,7 @@ class RelationshipOpenForm(forms.Form):
 
     def __init__(self, *args: Any, own: list[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.own = {organisation.pk: organisation for organisation in own}
-        if len(own) == 1:
-            del self.fields["organisation"]
-        else:
-            _choices_set(self, "organisation", _organisation_choices(own))
+        self.own = _sides_offered(self, own)
         others = organisations_to_open_with(own, self._other_kinds())
         self.others = {organisation.pk: organisation for organisation in others}
         _choices_set(self, "other_organisation", [("", "Choose an organisation"), *_organisation_choices(others)])
@@ -166,12 +162,8 @@ class EntryForm(forms.Form):
 
     def __init__(self, *args: Any, context: EntryFormContext, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.sides = {organisation.pk: organisation for organisation in context.sides}
+        self.sides = _sides_offered(self, context.sides)
         self.fields["body"].label = self.body_label
-        if len(context.sides) == 1:
-            del self.fields["organisation"]
-        else:
-            _choices_set(self, "organisation", _organisation_choices(context.sides))
         self.setup(context)
 
     def setup(self, context: EntryFormContext) -> None:
@@ -476,6 +468,16 @@ class EntryTypeChoiceForm(forms.Form):
 # --- Restorative cases, pulse check-ins, audited access -------------------------------------
 
 
+def _sides_offered(form: forms.Form, sides: list[Organisation]) -> dict[int, Organisation]:
+    """The sides a person may act for, by id. The form asks which only when there is a choice:
+    one side needs no question (and with none, the question cannot be answered)."""
+    if len(sides) == 1:
+        del form.fields["organisation"]
+    else:
+        _choices_set(form, "organisation", _organisation_choices(sides))
+    return {organisation.pk: organisation for organisation in sides}
+
+
 class SideForm(forms.Form):
     """The side a person acts for, asked only of someone who acts for both."""
 
@@ -490,11 +492,7 @@ class SideForm(forms.Form):
 
     def __init__(self, *args: Any, sides: list[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.sides = {organisation.pk: organisation for organisation in sides}
-        if len(sides) == 1:
-            del self.fields["organisation"]
-        else:
-            _choices_set(self, "organisation", _organisation_choices(sides))
+        self.sides = _sides_offered(self, sides)
 
     def side(self) -> Organisation:
         if "organisation" not in self.fields:
@@ -595,11 +593,9 @@ class RedactionDecisionForm(forms.Form):
 
     def __init__(self, *args: Any, sides: list[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.sides = {organisation.pk: organisation for organisation in sides}
-        if len(sides) <= 1:
-            del self.fields["organisation"]  # staff (no side) or one side: nothing to choose
-        else:
-            _choices_set(self, "organisation", _organisation_choices(sides))
+        self.sides = _sides_offered(self, sides)
+        if not sides:  # staff decide for no side
+            del self.fields["organisation"]
 
     def side(self) -> Organisation | None:
         if "organisation" not in self.fields:
