@@ -6,6 +6,7 @@ import datetime
 import hashlib
 import secrets
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -124,8 +125,31 @@ def invitation_accept(*, token: str, full_name: str, password: str) -> User:
         user = User.objects.create_user(email=invitation.email, password=password, full_name=full_name.strip())
     except IntegrityError:
         raise InvitationNotForYouError("An account already exists for this e-mail address.") from None
+    user_email_address_prove(user=user)
     _complete(invitation, user)
     return user
+
+
+def user_email_address_prove(*, user: User) -> None:
+    """Record the person's sign-in address as verified, for allauth.
+
+    A User's address is only ever one its invitation was sent to (or one an administrator
+    set), and nobody may add another. allauth refuses to set up two-factor authentication
+    while any address of the user is unverified, and its password-reset token records the
+    user's address as unverified when no row exists: so an anonymous reset request would
+    lock the person out of MFA for good. Every row for the user's own address is verified.
+    """
+    if not user.pk or not user.email:
+        return
+    updated = EmailAddress.objects.filter(user_id=user.pk, email__iexact=user.email, verified=False).update(
+        verified=True
+    )
+    if not updated:
+        EmailAddress.objects.get_or_create(
+            user_id=user.pk,
+            email__iexact=user.email,
+            defaults={"email": user.email, "verified": True, "primary": True},
+        )
 
 
 @transaction.atomic

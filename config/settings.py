@@ -205,6 +205,8 @@ ACCOUNT_EMAIL_VERIFICATION = "none"  # addresses are proven by the invitation e-
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+# Records the user's own address as verified, not unverified, so a reset request cannot block MFA set-up.
+ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "accounts.tokens.ProvedAddressResetTokenGenerator"
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
