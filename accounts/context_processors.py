@@ -28,7 +28,7 @@ def _navigation(request: HttpRequest, memberships: list[Membership]) -> list[dic
     items = [
         {"label": "Home", "url": reverse("home")},
         {"label": "Children's homes", "url": reverse("registry:homes")},
-        {"label": "Dashboards", "url": reverse("registry:dashboards")},
+        {"label": "Dashboards", "url": reverse("market:dashboards")},
     ]
     if request.user.is_authenticated:
         items += [

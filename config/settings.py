@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "accounts",
     "providers",
     "ownership",
+    "registry",
+    "market",
     "commissioning",
     "trust",
     "demo",
@@ -125,7 +127,7 @@ CELERY_TIMEZONE = "Europe/London"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Every market and cost snapshot, from the registers, the ownership graph and placements.
     "recompute-market-nightly": {
-        "task": "ownership.recompute_market_task",
+        "task": "market.recompute_market_task",
         "schedule": env_cron("MARKET_RECOMPUTE_CRON", "0 2 * * *"),
         "kwargs": {"trigger": "schedule"},
     },

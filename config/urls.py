@@ -13,6 +13,7 @@ from commissioning import api as commissioning_api
 from config.health import healthz
 from geography import api as geography_api
 from ownership import api as ownership_api
+from registry import api as registry_api
 from trust import api as trust_api
 
 # Signing in goes through allauth (and so through MFA); the admin has no login form of its own.
@@ -26,8 +27,8 @@ api_v1 = [
     path("organisations/<slug:slug>/", accounts_api.OrganisationDetailApi.as_view(), name="organisation"),
     path("local-authorities/", geography_api.LocalAuthorityListApi.as_view(), name="local_authorities"),
     # The registry is open data: these answer anonymous callers too.
-    path("homes/", ownership_api.HomeListApi.as_view(), name="homes"),
-    path("homes/<urn:urn>/", ownership_api.HomeDetailApi.as_view(), name="home"),
+    path("homes/", registry_api.HomeListApi.as_view(), name="homes"),
+    path("homes/<urn:urn>/", registry_api.HomeDetailApi.as_view(), name="home"),
     path("owners/", ownership_api.OwnerListApi.as_view(), name="owners"),
     path("owners/<int:pk>/", ownership_api.OwnerDetailApi.as_view(), name="owner"),
     path("placement-requests/", commissioning_api.PlacementRequestListApi.as_view(), name="placement_requests"),
@@ -52,7 +53,9 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("geography.urls")),
+    path("", include("registry.urls")),
     path("", include("ownership.urls")),
+    path("", include("market.urls")),
     path("", include("commissioning.urls")),
     path("your-homes/", include("providers.urls")),
     path("frameworks/", include("commissioning.framework_urls")),

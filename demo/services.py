@@ -12,11 +12,13 @@ from accounts.models import MembershipRole, Organisation, OrganisationKind, User
 from accounts.services import membership_set, organisation_create
 from demo.homes import DEMO_PROVIDER_NAME, demo_provider_link
 from geography.models import LocalAuthority
-from ownership.importers.ofsted import file_sha256, ofsted_register_import
 from ownership.services import ownership_edges_load
 from providers.models import ImportRun
+from registry.importers.ofsted import file_sha256, ofsted_register_import
 
-DATA = Path(__file__).resolve().parent.parent / "ownership" / "data"
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "ownership" / "data"
+REGISTERS = ROOT / "registry" / "data" / "ofsted"
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ def registry_load(*, progress: Callable[[str], None]) -> list[ImportRun]:
         )
     )
     runs = []
-    for path in sorted((DATA / "ofsted").glob("provider_at_march_*.csv")):
+    for path in sorted(REGISTERS.glob("provider_at_march_*.csv")):
         if file_sha256(path) in done:
             continue
         progress(f"Importing {path.name}")

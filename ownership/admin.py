@@ -7,16 +7,12 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import redirect
-from django.urls import URLPattern, path
+from django.http import HttpRequest
 
 from accounts.models import User
-from ownership.models import CostSnapshot, Entity, Interest, MarketSnapshot, OwnerTypeOverride, RecomputeRun
-from ownership.registry import registry_changed
-from ownership.scheduling import market_recompute_schedule
+from ownership.models import Entity, Interest, OwnerTypeOverride
+from ownership.pages import registry_changed
 from ownership.services import provider_organisations_merge
 from providers.models import ProviderOrganisation, ProviderOrganisationName
 
@@ -108,100 +104,3 @@ class InterestAdmin(RegistryCuration, admin.ModelAdmin[Interest]):
     search_fields = ["subject__name", "interested_party__name", "record_id"]
     autocomplete_fields = ["subject", "interested_party"]
     readonly_fields = ["record_id", "created_at"]
-
-
-# ---------------------------------------------------------------- market recomputation
-
-
-class _ReadOnly:
-    """Written by the recompute service only: administrators look, never edit."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-@admin.register(RecomputeRun)
-class RecomputeRunAdmin(_ReadOnly, admin.ModelAdmin[RecomputeRun]):
-    """Runs with their progress while they go; "Start a recompute now" sends one to the workers."""
-
-    change_list_template = "admin/ownership/recomputerun/change_list.html"
-    list_display = [
-        "started_at",
-        "status",
-        "is_current",
-        "trigger",
-        "progress",
-        "rows_written",
-        "finished_at",
-        "seconds",
-    ]
-    list_filter = ["status", "trigger", "is_current"]
-
-    @admin.display(description="seconds")
-    def seconds(self, run: RecomputeRun) -> str:
-        if run.finished_at is None:
-            return "-"
-        return f"{(run.finished_at - run.started_at).total_seconds():.1f}"
-
-    def get_urls(self) -> list[URLPattern]:
-        start = path("start/", self.admin_site.admin_view(self.start_view), name="ownership_recomputerun_start")
-        return [start, *super().get_urls()]
-
-    def start_view(self, request: HttpRequest) -> HttpResponse:
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        # Starting a run is "adding" one: the permission an administrator is given for it.
-        if not request.user.has_perm("ownership.add_recomputerun"):
-            raise PermissionDenied
-        market_recompute_schedule(trigger=RecomputeRun.Trigger.ADMIN)
-        self.message_user(
-            request, "A recompute was sent to the workers. Refresh this page to follow its progress.", messages.SUCCESS
-        )
-        return redirect("admin:ownership_recomputerun_changelist")
-
-
-@admin.register(MarketSnapshot)
-class MarketSnapshotAdmin(_ReadOnly, admin.ModelAdmin[MarketSnapshot]):
-    list_display = [
-        "as_of",
-        "geography_name",
-        "geography_level",
-        "basis",
-        "level",
-        "include_local_authority",
-        "homes",
-        "units",
-        "owners",
-        "hhi",
-        "cr4",
-        "cr10",
-        "run",
-    ]
-    list_filter = ["run__is_current", "as_of", "geography_level", "basis", "level", "include_local_authority"]
-    search_fields = ["geography_name", "geography_code"]
-    list_select_related = ["run"]
-    show_full_result_count = False
-
-
-@admin.register(CostSnapshot)
-class CostSnapshotAdmin(_ReadOnly, admin.ModelAdmin[CostSnapshot]):
-    list_display = [
-        "financial_year",
-        "group_kind",
-        "group_value",
-        "placements",
-        "suppressed",
-        "median_weekly_fee",
-        "lower_quartile",
-        "upper_quartile",
-        "synthetic",
-        "run",
-    ]
-    list_filter = ["run__is_current", "financial_year", "group_kind", "suppressed", "synthetic"]
-    list_select_related = ["run"]

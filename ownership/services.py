@@ -9,15 +9,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from config.tasks import schedule_task
 from ownership import bods, curated
 from ownership.models import Entity, EntityKind, Interest, OwnerCategory, OwnerType, OwnerTypeOverride
-from ownership.scheduling import market_recompute_after_import
 from providers.models import HomeObservation, ImportRun, ProviderOrganisation, Sector
 
 # The owner category implied by the sector Ofsted gives a provider, until curated data
@@ -29,6 +30,20 @@ _CATEGORY_OF_SECTOR = {
     Sector.PRIVATE: OwnerCategory.COMPANY,
     Sector.ACADEMY: OwnerCategory.CHARITY,  # academy trusts are charitable companies
 }
+
+
+# The market app sits above ownership and the registry (its analytics read both), so their
+# imports ask for its recompute by the task's name, never by importing it (ADR 21).
+MARKET_RECOMPUTE_TASK = "market.recompute_market_task"
+AFTER_IMPORT = "import"  # market.models.RecomputeRun.Trigger.IMPORT; tests/market check they agree
+
+
+def market_recompute_after_import() -> None:
+    """An import changed the registry or the graph: recompute the snapshots tonight's way,
+    now (unless MARKET_RECOMPUTE_AFTER_IMPORT is off), once the current transaction commits."""
+    if settings.MARKET_RECOMPUTE_AFTER_IMPORT:
+        with transaction.atomic():
+            schedule_task(MARKET_RECOMPUTE_TASK, trigger=AFTER_IMPORT)
 
 
 @transaction.atomic

@@ -31,7 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-REGISTER_2025 = ROOT / "ownership" / "data" / "ofsted" / "provider_at_march_2025.csv"
+REGISTER_2025 = ROOT / "registry" / "data" / "ofsted" / "provider_at_march_2025.csv"
 
 
 def _timings(action: Callable[[], object], repeat: int) -> dict[str, float]:
@@ -56,7 +56,7 @@ def _peak_mb() -> float:
 
 
 def measure_import(path: str) -> dict[str, object]:
-    from ownership.importers.ofsted import ofsted_register_import
+    from registry.importers.ofsted import ofsted_register_import
 
     started = time.perf_counter()
     run = ofsted_register_import(path=Path(path))
@@ -112,8 +112,8 @@ def measure_requests() -> dict[str, object]:
 
 
 def measure_recompute() -> dict[str, object]:
-    from ownership.analytics.recompute import market_recompute
-    from ownership.models import RecomputeRun
+    from market.analytics.recompute import market_recompute
+    from market.models import RecomputeRun
 
     started = time.perf_counter()
     run = market_recompute(trigger=RecomputeRun.Trigger.COMMAND)
@@ -367,8 +367,8 @@ def _empty_registry() -> None:
 
 
 def run_all(database: str) -> dict[str, object]:
-    from ownership.importers.synthetic import synthetic_register_write
     from ownership.services import ownership_edges_load
+    from registry.importers.synthetic import synthetic_register_write
 
     figures: dict[str, object] = {"identifier_screen": _in_child(database, "identifier_screen")}
     _empty_registry()  # the reference authorities, loaded as `make run` does
@@ -493,8 +493,8 @@ def _load(port: int, path: str) -> dict[str, object]:
 
 def _all_registers_load() -> None:
     """Every real register, oldest first, then the curated ownership edges."""
-    from ownership.importers.ofsted import ofsted_register_import
     from ownership.services import ownership_edges_load
+    from registry.importers.ofsted import ofsted_register_import
 
     _empty_registry()
     for path in sorted(REGISTER_2025.parent.glob("provider_at_march_*.csv")):

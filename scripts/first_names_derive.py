@@ -16,7 +16,7 @@ Sources (both downloaded with pip, used only here, never at run time):
   it ranks in Great Britain or a community's top names and is not an ordinary English word.
 
 It also writes commissioning/data/place_names.txt: the first names that are also the name of a
-town, county, local authority or constituency in Ofsted's register (ownership/data/ofsted), so
+town, county, local authority or constituency in Ofsted's register (registry/data/ofsted), so
 the screen asks for more context before it calls "Bradford" or "Chelsea" a person.
 
 Usage:
@@ -45,7 +45,7 @@ COMMUNITIES = ("IE", "IN", "BD", "AF", "NG", "GH", "JM", "PL", "LT", "TR", "IQ",
 GG_COLUMNS = 2
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "commissioning" / "data"
-REGISTERS = sorted((ROOT / "ownership" / "data" / "ofsted").glob("provider_at_march_*.csv"))
+REGISTERS = sorted((ROOT / "registry" / "data" / "ofsted").glob("provider_at_march_*.csv"))
 # Places in the register whose name, in a referral or a log, is far more often a person's.
 PEOPLE_MORE_THAN_PLACES = frozenset(
     [

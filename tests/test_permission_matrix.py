@@ -30,7 +30,7 @@ from providers.models import Vacancy
 from tests.commissioning.samples import commissioning_samples
 from tests.conftest import Cast
 from tests.factories import HomeFactory
-from tests.ownership.snapshot_factories import NORTH_EAST, market_over_time
+from tests.market.snapshot_factories import NORTH_EAST, market_over_time
 from tests.trust.matrix_api import API_MATRIX, api_samples
 from tests.trust.matrix_pages import PAGE_MATRIX, page_samples
 from tests.trust.samples import trust_sample_objects
@@ -131,18 +131,18 @@ MATRIX: dict[str, dict[str, str]] = {
     # The registry is open data
     "registry:homes": PUBLIC,
     "registry:home": PUBLIC,
-    "registry:owner": PUBLIC,
+    "ownership:owner": PUBLIC,
     "registry:provider": PUBLIC,
     # The market dashboards and every chart's CSV are public too
-    "registry:dashboards": PUBLIC,
-    "registry:dashboards_csv": PUBLIC,
-    "registry:dashboards_areas": PUBLIC,
-    "registry:dashboards_areas_csv": PUBLIC,
-    "registry:dashboards_area": PUBLIC,
-    "registry:dashboards_area_csv": PUBLIC,
-    "registry:dashboards_costs": PUBLIC,
-    "registry:dashboards_costs_csv": PUBLIC,
-    "registry:dashboards_present": PUBLIC,
+    "market:dashboards": PUBLIC,
+    "market:dashboards_csv": PUBLIC,
+    "market:dashboards_areas": PUBLIC,
+    "market:dashboards_areas_csv": PUBLIC,
+    "market:dashboards_area": PUBLIC,
+    "market:dashboards_area_csv": PUBLIC,
+    "market:dashboards_costs": PUBLIC,
+    "market:dashboards_costs_csv": PUBLIC,
+    "market:dashboards_present": PUBLIC,
     # Referrals, offers and placements (commissioners) and referrals received (provider staff)
     "commissioning:referral_list": COMMISSIONERS,
     "commissioning:referral_create": COMMISSIONERS_ONLY,
@@ -190,11 +190,11 @@ MATRIX: dict[str, dict[str, str]] = {
     # Recompute runs and snapshots are written by the recompute service only; a run is started
     # with a POST to the run list's button.
     **{
-        f"admin:ownership_{model}_{action}": row(LOGIN, FORBIDDEN)
+        f"admin:market_{model}_{action}": row(LOGIN, FORBIDDEN)
         for model in ("recomputerun", "marketsnapshot", "costsnapshot")
         for action in ("add", "delete")
     },
-    "admin:ownership_recomputerun_start": row(LOGIN, FORBIDDEN, admin="method"),
+    "admin:market_recomputerun_start": row(LOGIN, FORBIDDEN, admin="method"),
     # Administrators' readings of trust logs are recorded by the service; the admin only lists them.
     **{f"admin:trust_administratoraccess_{action}": row(LOGIN, FORBIDDEN) for action in ("add", "delete")},
     # Redaction requests are made and decided on the relationship's pages; the admin lists them.
@@ -327,15 +327,15 @@ def samples(cast: Cast) -> dict[str, dict[str, str]]:
     return {
         **page_samples(trust_objects),
         **api_samples(trust_objects),
-        "registry:dashboards_csv": {"chart": "hhi"},
-        "registry:dashboards_areas_csv": {"chart": "map"},
-        "registry:dashboards_area": {"code": NORTH_EAST},
-        "registry:dashboards_area_csv": {"code": NORTH_EAST, "chart": "authorities"},
-        "registry:dashboards_costs_csv": {"chart": "owner-types"},
+        "market:dashboards_csv": {"chart": "hhi"},
+        "market:dashboards_areas_csv": {"chart": "map"},
+        "market:dashboards_area": {"code": NORTH_EAST},
+        "market:dashboards_area_csv": {"code": NORTH_EAST, "chart": "authorities"},
+        "market:dashboards_costs_csv": {"chart": "owner-types"},
         "registry:home": {"urn": home.urn},
         "api:home": {"urn": home.urn},
         "registry:provider": {"pk": str(home.provider_organisation.pk)},
-        "registry:owner": {"pk": str(entity.pk)},
+        "ownership:owner": {"pk": str(entity.pk)},
         "api:owner": {"pk": str(entity.pk)},
         "admin:auth_user_password_change": {"id": str(cast.admin.pk)},
         **{name: {"urn": home_p.urn} for name in ("providers:home", "providers:profile_edit", "providers:vacancy_add")},

@@ -10,10 +10,10 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from ownership.models import ENGLAND_CODE
+from market.models import ENGLAND_CODE
 from tests.browser.test_keyboard import PAGE_PROBLEMS_JS, SCREENSHOT_DIR, browser, page, screenshot
 from tests.conftest import require_service
-from tests.ownership.snapshot_factories import (
+from tests.market.snapshot_factories import (
     NORTH_EAST,
     CostSnapshotFactory,
     SuppressedCostSnapshotFactory,

@@ -12,7 +12,7 @@ from geography.names import (
     normalise_authority_name,
 )
 from geography.reference import authority_rows
-from tests.ownership.register_counts import YEARS, read_rows, real_file
+from tests.registry.register_counts import YEARS, read_rows, real_file
 
 MATCHER = AuthorityNameMatcher(
     AuthorityName(pk=index, ons_code=row.ons_code, name=row.name, ended_on=row.ended_on)

@@ -17,8 +17,8 @@ from demo.journey import demo_journey_load
 from demo.placements import synthetic_placements_create
 from demo.services import demo_load, registry_load
 from demo.trust import demo_trust_load
-from ownership.analytics.recompute import market_recompute
-from ownership.models import RecomputeRun
+from market.analytics.recompute import market_recompute
+from market.models import RecomputeRun
 from trust.commitments import commitments_check
 from trust.indicators import relationship_indicators_recompute_all
 

@@ -1,0 +1,233 @@
+"""Concentration of one date's market, every geography x basis x owner level x LA flag at once.
+
+The homes of a date (market.analytics.inputs.market_homes_frame) are stacked into one long
+frame, a row per home x level x basis x LA flag x geography, and every figure is a pandas
+groupby over the market columns: no Python loop runs over areas or homes.
+
+Shares are percent of the market's units (homes, or places on the places basis, where homes
+without places are left out). HHI is the sum of squared percent shares (0-10,000); CR4 and
+CR10 the share of the four and ten largest owners; "owners for 25%" the fewest owners whose
+units reach a quarter of the market (counted on whole units, so no rounding decides it).
+Owners of equal size are ordered by their key, so a run gives the same figures every time.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd  # type: ignore[import-untyped]
+
+from market.models import ENGLAND_CODE, GeographyLevel, MarketBasis, OwnerLevel
+from ownership.models import OwnerType
+
+DECIMALS = 4
+TOP_OWNERS = 20
+SIZE_BANDS = ("1", "2-5", "6-20", "21+")
+_SIZE_BAND_EDGES = [0, 1, 5, 20, np.inf]
+LEVELS = (OwnerLevel.REGISTERED, OwnerLevel.PROVIDER, OwnerLevel.ULTIMATE)
+BASES = (MarketBasis.HOMES, MarketBasis.PLACES)
+# The columns that name one market: geography (code index), basis, level, LA homes counted.
+REGION_CODE_PREFIX = "E12"
+MARKET = ["geography", "basis", "level", "include_local_authority"]
+
+
+@dataclass(frozen=True)
+class DateFigures:
+    """One date's figures, a row per market in `headline`, the JSON parts keyed alike."""
+
+    headline: pd.DataFrame  # MARKET + homes, units, owners, hhi, cr4, cr10, owners_for_25/50_percent
+    owner_type_shares: pd.DataFrame  # MARKET + one column per owner type
+    size_bands: pd.DataFrame  # MARKET + band + owners, units, share
+    top_owners: pd.DataFrame  # MARKET + rank, owner, name, ids, owner_type, units, share
+
+
+def geography_level(code: str) -> str:
+    """England, a region (ONS RGN codes E12...) or a local authority, by ONS code."""
+    if code == ENGLAND_CODE:
+        return str(GeographyLevel.ENGLAND)
+    return str(GeographyLevel.REGION if code.startswith(REGION_CODE_PREFIX) else GeographyLevel.LOCAL_AUTHORITY)
+
+
+@dataclass(frozen=True)
+class Geographies:
+    """ONS codes indexed by small integers, so the long frame groups on numbers."""
+
+    codes: list[str]
+
+    @classmethod
+    def of(cls, homes: pd.DataFrame) -> Geographies:
+        regions = sorted(homes["region_code"].dropna().unique())
+        authorities = sorted(homes["local_authority_code"].dropna().unique())
+        return cls([ENGLAND_CODE, *regions, *authorities])
+
+    def index(self, codes: pd.Series) -> pd.Series:
+        return codes.map({code: position for position, code in enumerate(self.codes)})
+
+
+def _by_level(homes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows per home x level with an integer owner code; and the owners' names and ids."""
+    parts, owners = [], []
+    for level_index, level in enumerate(LEVELS):
+        part = homes[["places", "is_local_authority", "owner_type", "geo_england", "geo_region", "geo_authority"]]
+        parts.append(part.assign(level=level_index, owner_key=homes[f"{level}_key"]))
+        owners.append(_owner_identities(homes, level, level_index))
+    stacked = pd.concat(parts, ignore_index=True)
+    # Codes in key order: ties between equal owners break on the key, run after run.
+    stacked["owner"], keys = pd.factorize(stacked["owner_key"], sort=True)
+    identities = pd.concat(owners, ignore_index=True).drop_duplicates(["level", "owner_key"])
+    identities["owner"] = pd.Index(keys).get_indexer(identities["owner_key"])
+    return stacked.drop(columns="owner_key"), identities.drop(columns="owner_key")
+
+
+def _owner_identities(homes: pd.DataFrame, level: str, level_index: int) -> pd.DataFrame:
+    entity_id = homes["entity_id"] if level == OwnerLevel.ULTIMATE else pd.Series(pd.NA, index=homes.index)
+    provider_id = {
+        str(OwnerLevel.REGISTERED): pd.Series(pd.NA, index=homes.index),
+        str(OwnerLevel.PROVIDER): homes["provider_organisation_id"],
+        str(OwnerLevel.ULTIMATE): homes["ultimate_provider_organisation_id"],
+    }[level]
+    return pd.DataFrame(
+        {
+            "level": level_index,
+            "owner_key": homes[f"{level}_key"],
+            "name": homes[f"{level}_name"],
+            "entity_id": entity_id.astype("Int64"),
+            "provider_organisation_id": provider_id.astype("Int64"),
+        }
+    )
+
+
+def _long(homes: pd.DataFrame, geographies: Geographies) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every home counted in every market it belongs to: one row per home x market."""
+    homes = homes.assign(
+        geo_england=0,
+        geo_region=geographies.index(homes["region_code"]),
+        geo_authority=geographies.index(homes["local_authority_code"]),
+    )
+    by_level, identities = _by_level(homes)
+    by_basis = pd.concat(
+        [
+            by_level.assign(basis=0, units=1),
+            by_level[by_level["places"] > 0].assign(basis=1, units=by_level["places"]),
+        ],
+        ignore_index=True,
+    )
+    by_flag = pd.concat(
+        [
+            by_basis.assign(include_local_authority=True),
+            by_basis[~by_basis["is_local_authority"]].assign(include_local_authority=False),
+        ],
+        ignore_index=True,
+    )
+    columns = ["basis", "level", "include_local_authority", "owner", "owner_type", "units"]
+    by_geography = pd.concat(
+        [
+            by_flag[[*columns, column]].rename(columns={column: "geography"}).dropna(subset="geography")
+            for column in ("geo_england", "geo_region", "geo_authority")
+        ],
+        ignore_index=True,
+    )
+    by_geography["geography"] = by_geography["geography"].astype("int64")
+    return by_geography, identities
+
+
+def _owners(rows: pd.DataFrame) -> pd.DataFrame:
+    """Each owner's units and homes in each market, largest first, with rank and share."""
+    owners = rows.groupby([*MARKET, "owner"], sort=False).agg(units=("units", "sum"), homes=("units", "size"))
+    owners = owners.reset_index()
+    owners["total"] = owners.groupby(MARKET, sort=False)["units"].transform("sum")
+    owners = owners.sort_values([*MARKET, "units", "owner"], ascending=[True, True, True, True, False, True])
+    grouped = owners.groupby(MARKET, sort=False)
+    owners["rank"] = grouped.cumcount()
+    owners["units_before"] = grouped["units"].cumsum() - owners["units"]
+    owners["share"] = owners["units"] * 100 / owners["total"]
+    return owners.reset_index(drop=True)
+
+
+def _headline(owners: pd.DataFrame) -> pd.DataFrame:
+    squared = owners["share"] ** 2
+    frame = owners.assign(
+        squared=squared,
+        top4=owners["share"].where(owners["rank"] < 4, 0.0),
+        top10=owners["share"].where(owners["rank"] < 10, 0.0),
+        before_quarter=owners["units_before"] * 4 < owners["total"],
+        before_half=owners["units_before"] * 2 < owners["total"],
+    )
+    headline = frame.groupby(MARKET).agg(
+        homes=("homes", "sum"),
+        units=("units", "sum"),
+        owners=("owner", "size"),
+        hhi=("squared", "sum"),
+        cr4=("top4", "sum"),
+        cr10=("top10", "sum"),
+        owners_for_25_percent=("before_quarter", "sum"),
+        owners_for_50_percent=("before_half", "sum"),
+    )
+    return headline[headline["units"] > 0].reset_index()
+
+
+def _owner_type_shares(rows: pd.DataFrame, headline: pd.DataFrame) -> pd.DataFrame:
+    units = rows.groupby([*MARKET, "owner_type"])["units"].sum().unstack("owner_type", fill_value=0)
+    units = units.reindex(columns=OwnerType.values, fill_value=0)
+    totals = headline.set_index(MARKET)["units"]
+    return units.div(totals.reindex(units.index), axis=0).mul(100).reset_index()
+
+
+def _size_bands(owners: pd.DataFrame) -> pd.DataFrame:
+    bands = pd.cut(owners["homes"], bins=_SIZE_BAND_EDGES, labels=list(SIZE_BANDS))
+    frame = owners.assign(band=bands).groupby([*MARKET, "band"], observed=True)
+    result = frame.agg(owners=("owner", "size"), units=("units", "sum"), share=("share", "sum")).reset_index()
+    return result.astype({"band": str})
+
+
+def _dominant_owner_type(rows: pd.DataFrame) -> pd.DataFrame:
+    """The owner type of most of an owner's units in a market (ties: the type's name)."""
+    units = rows.groupby([*MARKET, "owner", "owner_type"], sort=False)["units"].sum().reset_index()
+    units = units.sort_values([*MARKET, "owner", "units", "owner_type"], ascending=[*[True] * 5, False, True])
+    return units.drop_duplicates([*MARKET, "owner"]).drop(columns="units")
+
+
+def _top_owners(rows: pd.DataFrame, owners: pd.DataFrame, identities: pd.DataFrame) -> pd.DataFrame:
+    top = owners[owners["rank"] < TOP_OWNERS][[*MARKET, "owner", "rank", "units", "share"]]
+    top = top.merge(_dominant_owner_type(rows), on=[*MARKET, "owner"], how="left")
+    top = top.merge(identities, on=["level", "owner"], how="left")
+    return top.sort_values([*MARKET, "rank"], ignore_index=True)
+
+
+def date_figures(homes: pd.DataFrame, geographies: Geographies) -> DateFigures:
+    """Every market's figures for one date's homes."""
+    rows, identities = _long(homes, geographies)
+    owners = _owners(rows)
+    headline = _headline(owners)
+    return DateFigures(
+        headline=headline,
+        owner_type_shares=_owner_type_shares(rows, headline),
+        size_bands=_size_bands(owners),
+        top_owners=_top_owners(rows, owners, identities),
+    )
+
+
+# ---------------------------------------------------------------- change over time
+
+CHANGED = ["units", "owners", "hhi", "cr4", "cr10"]
+
+
+def changes(headlines: pd.DataFrame, dates: list[Any]) -> pd.DataFrame:
+    """For every market and date (MARKET + as_of), the change since the previous snapshot
+    date and since the first, in `previous_*` and `first_*` columns (NaN where the same
+    market has no snapshot on that date)."""
+    later = dict(itertools.pairwise(dates))
+    values = headlines[[*MARKET, "as_of", *CHANGED]]
+    previous = values.assign(as_of=values["as_of"].map(later), previous_as_of=values["as_of"]).dropna(subset="as_of")
+    first = values[values["as_of"] == dates[0]].drop(columns="as_of").assign(first_as_of=dates[0])
+    frame = values.merge(previous, on=[*MARKET, "as_of"], how="left", suffixes=("", "_previous"))
+    frame = frame.merge(first, on=MARKET, how="left", suffixes=("", "_first"))
+    for name in CHANGED:
+        frame[f"previous_{name}"] = frame[name] - frame[f"{name}_previous"]
+        frame[f"first_{name}"] = frame[name] - frame[f"{name}_first"]
+    frame.loc[frame["as_of"] == dates[0], "first_as_of"] = None
+    keep = [f"{when}_{name}" for when in ("previous", "first") for name in ["as_of", *CHANGED]]
+    return frame[[*MARKET, "as_of", *keep]]

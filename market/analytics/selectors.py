@@ -1,0 +1,109 @@
+"""Reads of the market and cost snapshots for the public dashboards.
+
+Dashboards read only the current recompute run's snapshots (never homes or placements), so
+every figure on a page comes from one consistent set written in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, replace
+
+from django.db.models import QuerySet
+
+from geography.models import LocalAuthority, Region
+from market.models import (
+    ENGLAND_CODE,
+    CostSnapshot,
+    GeographyLevel,
+    MarketBasis,
+    MarketSnapshot,
+    OwnerLevel,
+    RecomputeRun,
+)
+
+
+@dataclass(frozen=True)
+class MarketOptions:
+    """Which market a dashboard shows: whose shares, counted how, with councils' homes or not."""
+
+    level: str = OwnerLevel.ULTIMATE
+    basis: str = MarketBasis.PLACES
+    include_local_authority: bool = True
+
+    def on_places(self) -> MarketOptions:
+        return replace(self, basis=MarketBasis.PLACES)
+
+
+@dataclass(frozen=True)
+class Area:
+    code: str
+    name: str
+    level: str  # a GeographyLevel
+
+
+@dataclass(frozen=True)
+class GridPosition:
+    easting: int
+    northing: int
+
+
+def current_run() -> RecomputeRun | None:
+    return RecomputeRun.objects.filter(is_current=True).first()
+
+
+def _market(run: RecomputeRun, options: MarketOptions) -> QuerySet[MarketSnapshot]:
+    return MarketSnapshot.objects.filter(
+        run=run, level=options.level, basis=options.basis, include_local_authority=options.include_local_authority
+    )
+
+
+def snapshot_dates(run: RecomputeRun, options: MarketOptions) -> list[datetime.date]:
+    """The dates of the England snapshots, oldest first."""
+    dates = _market(run, options).filter(geography_code=ENGLAND_CODE).values_list("as_of", flat=True)
+    return sorted(dates)
+
+
+def area_series(run: RecomputeRun, options: MarketOptions, code: str) -> list[MarketSnapshot]:
+    """One area's snapshots over time, oldest first (England's code for England)."""
+    return list(_market(run, options).filter(geography_code=code).order_by("as_of"))
+
+
+def areas_on(
+    run: RecomputeRun, options: MarketOptions, geography_level: str, as_of: datetime.date
+) -> list[MarketSnapshot]:
+    """Every region's or local authority's snapshot on one date, by name."""
+    return list(_market(run, options).filter(geography_level=geography_level, as_of=as_of).order_by("geography_name"))
+
+
+def authorities_of_region_on(
+    run: RecomputeRun, options: MarketOptions, region_code: str, as_of: datetime.date
+) -> list[MarketSnapshot]:
+    codes = set(LocalAuthority.objects.filter(region__ons_code=region_code).values_list("ons_code", flat=True))
+    authorities = areas_on(run, options, GeographyLevel.LOCAL_AUTHORITY, as_of)
+    return [snapshot for snapshot in authorities if snapshot.geography_code in codes]
+
+
+def area_named(code: str) -> Area | None:
+    """England, a region or a local authority (current or historic) by its ONS code."""
+    if code == ENGLAND_CODE:
+        return Area(code, "England", GeographyLevel.ENGLAND)
+    region = Region.objects.filter(ons_code=code).first()
+    if region is not None:
+        return Area(code, region.name, GeographyLevel.REGION)
+    authority = LocalAuthority.objects.filter(ons_code=code).first()
+    if authority is not None:
+        return Area(code, authority.name, GeographyLevel.LOCAL_AUTHORITY)
+    return None
+
+
+def authority_positions() -> dict[str, GridPosition]:
+    """Map positions (British National Grid metres) of every authority that has one."""
+    rows = LocalAuthority.objects.filter(easting__isnull=False, northing__isnull=False).values_list(
+        "ons_code", "easting", "northing"
+    )
+    return {code: GridPosition(easting, northing) for code, easting, northing in rows if easting and northing}
+
+
+def cost_snapshots(run: RecomputeRun) -> list[CostSnapshot]:
+    return list(CostSnapshot.objects.filter(run=run).order_by("group_kind", "group_value", "financial_year"))

@@ -1,0 +1,420 @@
+"""The dashboards' charts: each one a Plotly figure and exactly the rows it draws.
+
+A chart's rows are the single source of its figure, of the accessible table beneath it and of
+its CSV download, so the three cannot disagree.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import plotly.graph_objects as go
+
+from geography.reference import REGIONS
+from market.analytics.selectors import GridPosition
+from market.models import CostSnapshot, MarketBasis, MarketSnapshot
+from ownership.models import OwnerType
+
+Cell = str | int | float | Decimal | datetime.date | None
+
+FONT = {"family": "arial, sans-serif", "size": 16, "color": "#0b0c0c"}
+# GOV.UK Design System colours, in an order where neighbours contrast.
+PALETTE = ["#1d70b8", "#d4351c", "#00703c", "#f47738", "#4c2c92", "#505a5f", "#912b88", "#28a197", "#801650"]
+OWNER_TYPE_COLOURS = {
+    OwnerType.LOCAL_AUTHORITY: "#1d70b8",
+    OwnerType.VOLUNTARY: "#00703c",
+    OwnerType.PRIVATE_INDIVIDUAL: "#f47738",
+    OwnerType.PRIVATE_CORPORATE: "#4c2c92",
+    OwnerType.PRIVATE_INVESTMENT: "#d4351c",
+    OwnerType.UNKNOWN: "#505a5f",
+}
+OWNER_TYPE_LABELS = dict(OwnerType.choices)
+SIZE_BANDS = ("1", "2-5", "6-20", "21+")
+SUPPRESSED = "not shown (small numbers)"
+SECTOR_LABELS = {"local_authority": "Local authority", "independent": "Independent", "all": "All placements"}
+FEE_KINDS = {
+    "all": "All placements",
+    "owner_type": "By owner type",
+    "region": "By region",
+    "sector": "Local authority against independent",
+}
+
+
+@dataclass
+class Chart:
+    """One chart: its figure (None for a table alone), columns and rows (raw values)."""
+
+    slug: str
+    title: str
+    columns: list[str]
+    rows: list[list[Cell]]
+    figure: dict[str, Any] | None = None
+    summary: str = ""
+    # The big tables (a map's 153 authorities) are folded away under the chart.
+    table_collapsed: bool = False
+    csv_url: str = ""
+    # Optional: a link for each row, drawn on the row's second cell (an area's name).
+    links: list[str] = field(default_factory=list)
+
+    @property
+    def element_id(self) -> str:
+        return f"chart-{self.slug}"
+
+    @property
+    def table(self) -> list[list[tuple[str, bool, str]]]:
+        """Each cell as its display text, whether it is a number (right-aligned) and its link."""
+        links = self.links or [""] * len(self.rows)
+        return [
+            [(display(cell), _is_number(cell), link if index == 1 else "") for index, cell in enumerate(row)]
+            for row, link in zip(self.rows, links, strict=True)
+        ]
+
+    @property
+    def data_id(self) -> str:
+        return f"chart-{self.slug}-data"
+
+    @property
+    def columns_with_alignment(self) -> list[tuple[str, bool]]:
+        """Each column with whether its cells are numbers (right-aligned)."""
+        return [(column, any(_is_number(row[index]) for row in self.rows)) for index, column in enumerate(self.columns)]
+
+
+def _is_number(cell: Cell) -> bool:
+    return isinstance(cell, int | float | Decimal)
+
+
+def display(cell: Cell) -> str:
+    if cell is None:
+        return "\N{EN DASH}"
+    if isinstance(cell, Decimal):
+        return f"£{cell:,.0f}"
+    if isinstance(cell, float):
+        return f"{cell:,.1f}"
+    if isinstance(cell, int):
+        return f"{cell:,}"
+    if isinstance(cell, datetime.date):
+        return f"{cell.day} {cell:%B %Y}"
+    return str(cell)
+
+
+def units_label(basis: str) -> str:
+    return "Places" if basis == MarketBasis.PLACES else "Homes"
+
+
+def _figure(traces: Sequence[Any], *, y_title: str = "", x_title: str = "", **layout: Any) -> dict[str, Any]:
+    figure = go.Figure(data=list(traces))
+    figure.update_layout(
+        template="none",
+        font=FONT,
+        margin={"l": 80, "r": 30, "t": 60, "b": 60},
+        # Above the plot, clear of the axis title below it.
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        yaxis={"title": {"text": y_title}, "rangemode": "tozero", "gridcolor": "#dddddd", "automargin": True},
+        xaxis={"title": {"text": x_title}, "automargin": True},
+        colorway=PALETTE,
+        height=460,
+    )
+    figure.update_layout(**layout)
+    # Through JSON so that the page gets plain numbers and strings (no numpy, no Decimal).
+    loaded: dict[str, Any] = json.loads(figure.to_json())
+    return loaded
+
+
+def _dates(series: Iterable[MarketSnapshot]) -> list[str]:
+    return [snapshot.as_of.isoformat() for snapshot in series]
+
+
+def _lines(series: Sequence[MarketSnapshot], rows: list[list[Cell]], names: Sequence[str], y_title: str) -> dict:
+    x = _dates(series)
+    traces = [
+        go.Scatter(x=x, y=[row[index + 1] for row in rows], name=name, mode="lines+markers")
+        for index, name in enumerate(names)
+    ]
+    return _figure(traces, y_title=y_title, hovermode="x unified")
+
+
+def homes_places_chart(series: Sequence[MarketSnapshot]) -> Chart:
+    """Homes and places over time (from the places-basis snapshots, which count both)."""
+    rows: list[list[Cell]] = [[snapshot.as_of, snapshot.homes, snapshot.units] for snapshot in series]
+    return Chart(
+        slug="homes-and-places",
+        title="Children's homes and places",
+        columns=["Date", "Homes", "Places"],
+        rows=rows,
+        figure=_lines(series, rows, ["Homes", "Places"], "Number"),
+    )
+
+
+def owner_types_chart(series: Sequence[MarketSnapshot], basis: str) -> Chart:
+    present = {key for snapshot in series for key in snapshot.figures.get("owner_type_shares", {})}
+    kinds = [kind for kind in OwnerType.values if kind in present]
+    rows: list[list[Cell]] = [
+        [snapshot.as_of, *(float(snapshot.figures["owner_type_shares"].get(kind, 0.0)) for kind in kinds)]
+        for snapshot in series
+    ]
+    traces = [
+        go.Scatter(
+            x=_dates(series),
+            y=[row[index + 1] for row in rows],
+            name=OWNER_TYPE_LABELS[kind],
+            mode="lines+markers",
+            line={"color": OWNER_TYPE_COLOURS[OwnerType(kind)], "width": 3},
+        )
+        for index, kind in enumerate(kinds)
+    ]
+    return Chart(
+        slug="owner-types",
+        title="Share by type of owner",
+        columns=["Date", *(f"{OWNER_TYPE_LABELS[kind]} (% of {units_label(basis).lower()})" for kind in kinds)],
+        rows=rows,
+        figure=_figure(traces, y_title=f"% of {units_label(basis).lower()}", hovermode="x unified"),
+    )
+
+
+def concentration_chart(series: Sequence[MarketSnapshot]) -> Chart:
+    rows: list[list[Cell]] = [[snapshot.as_of, snapshot.cr4, snapshot.cr10] for snapshot in series]
+    return Chart(
+        slug="concentration",
+        title="Share of the 4 and 10 largest owners (CR4, CR10)",
+        columns=["Date", "CR4 (%)", "CR10 (%)"],
+        rows=rows,
+        figure=_lines(series, rows, ["CR4: 4 largest owners", "CR10: 10 largest owners"], "% of the market"),
+    )
+
+
+def hhi_chart(series: Sequence[MarketSnapshot]) -> Chart:
+    rows: list[list[Cell]] = [[snapshot.as_of, snapshot.hhi] for snapshot in series]
+    return Chart(
+        slug="hhi",
+        title="Herfindahl-Hirschman index (HHI)",
+        columns=["Date", "HHI"],
+        rows=rows,
+        figure=_lines(series, rows, ["HHI"], "HHI (0 to 10,000)"),
+        summary="HHI sums the squares of every owner's percentage share: under 1,000 is usually read as "
+        "unconcentrated, over 1,800 as highly concentrated.",
+    )
+
+
+def top_owners_chart(snapshot: MarketSnapshot) -> Chart:
+    label = units_label(snapshot.basis)
+    owners = snapshot.figures.get("top_owners", [])
+    rows: list[list[Cell]] = [
+        [
+            rank,
+            owner["name"],
+            OWNER_TYPE_LABELS.get(owner.get("owner_type", ""), "Unknown"),
+            int(owner["units"]),
+            float(owner["share"]),
+        ]
+        for rank, owner in enumerate(owners, start=1)
+    ]
+    bar = go.Bar(
+        x=[row[4] for row in reversed(rows)],
+        y=[f"{row[1]} " for row in reversed(rows)],
+        orientation="h",
+        marker={"color": [OWNER_TYPE_COLOURS.get(o.get("owner_type"), "#505a5f") for o in reversed(owners)]},
+    )
+    return Chart(
+        slug="top-owners",
+        title=f"The {len(rows)} largest owners",
+        columns=["Rank", "Owner", "Type of owner", label, "Share (%)"],
+        rows=rows,
+        figure=_figure(
+            [bar],
+            x_title=f"% of {label.lower()}",
+            height=max(300, 36 * len(rows) + 100),
+            margin={"l": 360, "r": 30, "t": 20, "b": 60},
+            yaxis={"automargin": True},
+        ),
+    )
+
+
+def size_bands_chart(snapshot: MarketSnapshot) -> Chart:
+    label = units_label(snapshot.basis).lower()
+    bands = snapshot.figures.get("size_bands", {})
+    rows: list[list[Cell]] = [
+        [band, int(bands[band]["owners"]), int(bands[band]["units"]), float(bands[band]["share"])]
+        for band in SIZE_BANDS
+        if band in bands
+    ]
+    bar = go.Bar(x=[f"{row[0]} {label}" for row in rows], y=[row[3] for row in rows], marker={"color": "#1d70b8"})
+    return Chart(
+        slug="size-bands",
+        title="Owners by size",
+        columns=[f"Owner's size ({label})", "Owners", label.capitalize(), "Share (%)"],
+        rows=rows,
+        figure=_figure([bar], y_title=f"% of {label}", x_title=f"Owners with this many {label}"),
+    )
+
+
+def ranking_chart(slug: str, title: str, snapshots: Sequence[MarketSnapshot], basis: str) -> Chart:
+    """A ranked table of areas (no figure): rank, area, code and its concentration."""
+    rows: list[list[Cell]] = [
+        [rank, s.geography_name, s.geography_code, s.homes, s.units, s.owners, s.hhi, s.cr4, s.cr10]
+        for rank, s in enumerate(snapshots, start=1)
+    ]
+    columns = ["Rank", "Area", "ONS code", "Homes", units_label(basis), "Owners", "HHI", "CR4 (%)", "CR10 (%)"]
+    if basis == MarketBasis.HOMES:  # homes and units are the same column
+        columns, rows = columns[:4] + columns[5:], [row[:4] + row[5:] for row in rows]
+    return Chart(slug=slug, title=title, columns=columns, rows=rows)
+
+
+def map_chart(snapshots: Sequence[MarketSnapshot], positions: dict[str, GridPosition], basis: str) -> Chart:
+    """Each authority as a point at the mean of its postcodes: size is its market, colour its HHI."""
+    label = units_label(basis)
+    placed = [s for s in snapshots if s.geography_code in positions]
+    rows: list[list[Cell]] = [
+        [
+            s.geography_name,
+            s.geography_code,
+            positions[s.geography_code].easting,
+            positions[s.geography_code].northing,
+            s.units,
+            s.hhi,
+        ]
+        for s in placed
+    ]
+    largest = max((s.units for s in placed), default=1) or 1
+    points = go.Scatter(
+        x=[row[2] for row in rows],
+        y=[row[3] for row in rows],
+        mode="markers",
+        text=[f"{row[0]}<br>{label}: {row[4]:,}<br>HHI: {row[5]:,.0f}" for row in rows],
+        hoverinfo="text",
+        marker={
+            "size": [row[4] for row in rows],
+            "sizemode": "area",
+            "sizeref": 2.0 * largest / (36**2),
+            "sizemin": 4,
+            "color": [row[5] for row in rows],
+            "colorscale": "Viridis",
+            "reversescale": True,
+            "colorbar": {"title": {"text": "HHI"}},
+            "line": {"color": "#0b0c0c", "width": 1},
+        },
+    )
+    grid = {"gridcolor": "#eeeeee", "zeroline": False, "tickformat": ",d"}
+    figure = _figure(
+        [points],
+        height=820,
+        # England's extent in British National Grid metres; the plot narrows to keep the scale
+        # equal rather than showing empty sea either side.
+        xaxis={
+            **grid,
+            "title": {"text": "Easting (metres, British National Grid)"},
+            "range": [80_000, 680_000],
+            "constrain": "domain",
+            "nticks": 5,
+            "tickangle": 0,
+        },
+        yaxis={
+            **grid,
+            "title": {"text": "Northing (metres)"},
+            "range": [0, 680_000],
+            "scaleanchor": "x",
+            "scaleratio": 1,
+        },
+        margin={"l": 90, "r": 30, "t": 20, "b": 60},
+    )
+    return Chart(
+        slug="map",
+        title="Concentration by local authority",
+        columns=["Local authority", "ONS code", "Easting", "Northing", label, "HHI"],
+        rows=rows,
+        figure=figure,
+        table_collapsed=True,
+        summary=f"Each circle is a local authority at the mean position of its postcodes; its area is its number "
+        f"of {label.lower()} and its colour its HHI (darker is more concentrated).",
+    )
+
+
+def financial_year(year: int) -> str:
+    return f"{year}-{(year + 1) % 100:02d}"
+
+
+def group_label(kind: str, value: str) -> str:
+    if kind == "owner_type":
+        return OWNER_TYPE_LABELS.get(value, value)
+    if kind == "region":
+        return REGIONS.get(value, value)
+    return SECTOR_LABELS.get(value, value)
+
+
+def _fee_row(snapshot: CostSnapshot) -> list[Cell]:
+    label = group_label(snapshot.group_kind, snapshot.group_value)
+    year = financial_year(snapshot.financial_year)
+    if snapshot.suppressed:  # not even the count: counts under 5 are never published
+        return [year, label, SUPPRESSED, None, None, None]
+    return [
+        year,
+        label,
+        snapshot.placements,
+        snapshot.lower_quartile,
+        snapshot.median_weekly_fee,
+        snapshot.upper_quartile,
+    ]
+
+
+def _fee_trace(index: int, label: str, rows: list[list[Cell]]) -> Any:
+    drawn = [row for row in rows if row[1] == label and row[4] is not None]
+    medians = [float(row[4]) for row in drawn]  # type: ignore[arg-type]
+    return go.Scatter(
+        x=[row[0] for row in drawn],
+        y=medians,
+        name=label,
+        mode="lines+markers",
+        line={"color": PALETTE[index % len(PALETTE)], "width": 3},
+        error_y={
+            "type": "data",
+            "symmetric": False,
+            "array": [float(row[5]) - m for row, m in zip(drawn, medians, strict=True)],  # type: ignore[arg-type]
+            "arrayminus": [m - float(row[3]) for row, m in zip(drawn, medians, strict=True)],  # type: ignore[arg-type]
+            "thickness": 1.5,
+        },
+    )
+
+
+def fees_chart(kind: str, snapshots: Sequence[CostSnapshot]) -> Chart:
+    """Median weekly fee (bars to the quartiles) by financial year, one line per group."""
+    ours = sorted(
+        (s for s in snapshots if s.group_kind == kind),
+        key=lambda s: (group_label(kind, s.group_value), s.financial_year),
+    )
+    rows = [_fee_row(snapshot) for snapshot in ours]
+    labels = list(dict.fromkeys(str(row[1]) for row in rows))
+    traces = [_fee_trace(index, label, rows) for index, label in enumerate(labels)]
+    synthetic = any(snapshot.synthetic for snapshot in ours)
+    drawn = any(row[4] is not None for row in rows)
+    figure = _figure(
+        traces,
+        x_title="Financial year placements started",
+        hovermode="x",
+        xaxis={
+            "type": "category",
+            "categoryorder": "array",
+            "categoryarray": sorted({str(row[0]) for row in rows}),
+            "title": {"text": "Financial year placements started"},
+        },
+        yaxis={"title": {"text": "Weekly fee (£)"}, "tickformat": ",d", "rangemode": "tozero", "automargin": True},
+    )
+    return Chart(
+        slug=f"fees-{kind.replace('_', '-')}",
+        title=f"Weekly fees: {FEE_KINDS.get(kind, kind).lower()}" + (" (synthetic)" if synthetic else ""),
+        columns=["Financial year", "Group", "Placements", "Lower quartile (£)", "Median (£)", "Upper quartile (£)"],
+        rows=rows,
+        figure=figure if drawn else None,
+        summary="Lines join the median weekly fee; bars reach the lower and upper quartiles. Groups with fewer "
+        "than 5 placements are not shown."
+        if drawn
+        else "Every group here is too small to show, so no fees are shown.",
+    )
+
+
+def fee_kinds(snapshots: Sequence[CostSnapshot]) -> list[str]:
+    present = {snapshot.group_kind for snapshot in snapshots}
+    return [kind for kind in FEE_KINDS if kind in present] + sorted(present - set(FEE_KINDS))

@@ -1,0 +1,19 @@
+from django.urls import path
+
+import config.converters  # noqa: F401 - registers the ons converter
+from market import views
+
+app_name = "market"
+
+# The public market dashboards (market/views.py). Every chart has its CSV beside it.
+urlpatterns = [
+    path("dashboards/", views.overview, name="dashboards"),
+    path("dashboards/<slug:chart>.csv", views.overview_csv, name="dashboards_csv"),
+    path("dashboards/areas/", views.areas, name="dashboards_areas"),
+    path("dashboards/areas/<slug:chart>.csv", views.areas_csv, name="dashboards_areas_csv"),
+    path("dashboards/areas/<ons:code>/", views.area, name="dashboards_area"),
+    path("dashboards/areas/<ons:code>/<slug:chart>.csv", views.area_csv, name="dashboards_area_csv"),
+    path("dashboards/costs/", views.costs, name="dashboards_costs"),
+    path("dashboards/costs/<slug:chart>.csv", views.costs_csv, name="dashboards_costs_csv"),
+    path("dashboards/present/", views.present, name="dashboards_present"),
+]

@@ -1,0 +1,435 @@
+"""The public market dashboards: ownership density and costs, read from the current snapshots."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import hashlib
+from collections.abc import Callable, Sequence
+from functools import wraps
+from typing import Any, TypeVar
+
+from django import forms
+from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from market import dashboard_charts as charts
+from market.analytics import selectors
+from market.analytics.selectors import MarketOptions
+from market.dashboard_charts import Chart
+from market.models import ENGLAND_CODE, GeographyLevel, MarketBasis, MarketSnapshot, OwnerLevel, RecomputeRun
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+DEFAULTS = {"level": OwnerLevel.ULTIMATE.value, "basis": MarketBasis.PLACES.value, "include_local_authority": "yes"}
+SORTS: dict[str, tuple[str, Callable[[MarketSnapshot], Any], bool]] = {
+    "hhi": ("HHI, highest first", lambda s: s.hhi, True),
+    "cr4": ("CR4, highest first", lambda s: s.cr4, True),
+    "units": ("Size, largest first", lambda s: s.units, True),
+    "name": ("Name, A to Z", lambda s: s.geography_name, False),
+}
+
+
+class MarketOptionsForm(forms.Form):
+    level = forms.ChoiceField(
+        label="Count owners as",
+        choices=OwnerLevel.choices,
+        error_messages={"invalid_choice": "Choose registered owner, provider organisation or ultimate owner"},
+    )
+    basis = forms.ChoiceField(
+        label="Measure the market by",
+        choices=[(MarketBasis.PLACES, "Places"), (MarketBasis.HOMES, "Homes")],
+        error_messages={"invalid_choice": "Choose places or homes"},
+    )
+    include_local_authority = forms.ChoiceField(
+        label="Include local authorities' own homes",
+        choices=YES_NO,
+        error_messages={"invalid_choice": "Choose yes or no for local authorities' own homes"},
+    )
+
+    def options(self) -> MarketOptions:
+        """The valid choices, with the default for any that was not valid."""
+        chosen = {**DEFAULTS, **getattr(self, "cleaned_data", {})}
+        return MarketOptions(
+            level=chosen["level"],
+            basis=chosen["basis"],
+            include_local_authority=chosen["include_local_authority"] == "yes",
+        )
+
+
+class AreaOptionsForm(MarketOptionsForm):
+    sort = forms.ChoiceField(
+        label="Rank areas by",
+        choices=[(key, label) for key, (label, _, _) in SORTS.items()],
+        error_messages={"invalid_choice": "Choose to rank by HHI, CR4, size or name"},
+    )
+
+    def sort_key(self) -> str:
+        return str(getattr(self, "cleaned_data", {}).get("sort") or "hhi")
+
+
+FormT = TypeVar("FormT", bound=MarketOptionsForm)
+
+
+def _bound_form(request: HttpRequest, form_class: type[FormT]) -> FormT:
+    """Always bound (defaults filled in), so a missing parameter is a default, a wrong one an error."""
+    form = form_class(data={**DEFAULTS, "sort": "hhi", **request.GET.dict()})
+    form.is_valid()
+    return form
+
+
+def _sorted(snapshots: Sequence[MarketSnapshot], sort: str) -> list[MarketSnapshot]:
+    _, key, descending = SORTS[sort]
+    return sorted(snapshots, key=key, reverse=descending)
+
+
+def _with_csv_urls(found: dict[str, Chart], url_name: str, request: HttpRequest, **kwargs: str) -> dict[str, Chart]:
+    query = request.GET.urlencode()
+    for chart in found.values():
+        chart.csv_url = reverse(url_name, kwargs={**kwargs, "chart": chart.slug}) + (f"?{query}" if query else "")
+    return found
+
+
+def _link_areas(chart: Chart, request: HttpRequest) -> Chart:
+    """Each ranked area's name links to its own page, keeping the market chosen."""
+    query = request.GET.copy()
+    query.pop("sort", None)
+    suffix = f"?{query.urlencode()}" if query else ""
+    chart.links = [reverse("market:dashboards_area", args=[row[2]]) + suffix for row in chart.rows]
+    return chart
+
+
+def _by_slug(*found: Chart) -> dict[str, Chart]:
+    return {chart.slug: chart for chart in found}
+
+
+def _figures_as_of(run: RecomputeRun, options: MarketOptions) -> datetime.date | None:
+    dates = selectors.snapshot_dates(run, options)
+    return dates[-1] if dates else None
+
+
+def headline(snapshot: MarketSnapshot) -> list[dict[str, Any]]:
+    """The latest figures, each with its change since the previous date where known."""
+    change = snapshot.figures.get("change_since_previous") or {}
+    units = charts.units_label(snapshot.basis)
+    figures = [
+        ("Homes", snapshot.homes, None),
+        *([(units, snapshot.units, "units")] if snapshot.basis == MarketBasis.PLACES else []),
+        ("Owners", snapshot.owners, "owners"),
+        ("HHI", snapshot.hhi, "hhi"),
+        ("CR4: share of the 4 largest owners (%)", snapshot.cr4, "cr4"),
+        ("CR10: share of the 10 largest owners (%)", snapshot.cr10, "cr10"),
+        (f"Owners holding a quarter of the {units.lower()}", snapshot.figures.get("owners_for_25_percent"), None),
+        (f"Owners holding half of the {units.lower()}", snapshot.figures.get("owners_for_50_percent"), None),
+    ]
+    return [
+        {"label": label, "value": charts.display(value), "change": _change(change.get(key)) if key else ""}
+        for label, value, key in figures
+    ]
+
+
+def _change(difference: float | None) -> str:
+    if difference is None:
+        return ""
+    return f"{'+' if difference > 0 else ''}{charts.display(difference)}"
+
+
+def _market_charts(series: list[MarketSnapshot], places: list[MarketSnapshot], basis: str) -> dict[str, Chart]:
+    latest = series[-1]
+    return _by_slug(
+        charts.homes_places_chart(places),
+        charts.owner_types_chart(series, basis),
+        charts.concentration_chart(series),
+        charts.hhi_chart(series),
+        charts.top_owners_chart(latest),
+        charts.size_bands_chart(latest),
+    )
+
+
+def _area_context(run: RecomputeRun, options: MarketOptions, code: str) -> dict[str, Any]:
+    series = selectors.area_series(run, options, code)
+    if not series:
+        return {}
+    places = series if options.basis == MarketBasis.PLACES else selectors.area_series(run, options.on_places(), code)
+    latest = series[-1]
+    return {
+        "latest": latest,
+        "headline": headline(latest),
+        "previous_as_of": _date((latest.figures.get("change_since_previous") or {}).get("as_of")),
+        "charts": _market_charts(series, places, options.basis),
+    }
+
+
+def _date(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
+def served_from_cache(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Keep each public dashboard response for anonymous visitors until the next recompute.
+
+    The pages read only snapshots, so a response stays true until another run becomes
+    current (its id is in the key). Signed-in people see their own navigation, and a page
+    with a message waiting is personal too: both are rendered afresh.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated or _has_pending_messages(request) or not _cacheable(request):
+            return view(request, *args, **kwargs)
+        run = selectors.current_run()
+        path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        key = f"dashboards:{run.pk if run else 'none'}:{path}"
+        response: HttpResponse | None = cache.get(key)
+        if response is None:
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200:
+                cache.set(key, response, timeout=CACHE_SECONDS)
+        return response
+
+    return wrapper
+
+
+CACHE_SECONDS = 24 * 60 * 60
+# Only the pages' own parameters with their valid values are cached, so that made-up query
+# strings cannot fill the cache (they are rendered afresh, with their errors shown).
+_CACHEABLE_VALUES: dict[str, set[str]] = {
+    "level": set(OwnerLevel.values),
+    "basis": set(MarketBasis.values),
+    "include_local_authority": {"yes", "no"},
+    "sort": set(SORTS),
+    "slide": {str(number) for number in range(1, 21)},
+}
+
+
+def _cacheable(request: HttpRequest) -> bool:
+    return all(
+        len(values) == 1 and values[0] in _CACHEABLE_VALUES.get(key, set()) for key, values in request.GET.lists()
+    )
+
+
+def _has_pending_messages(request: HttpRequest) -> bool:
+    session = getattr(request, "session", None)
+    return "messages" in request.COOKIES or bool(session is not None and session.get("_messages"))
+
+
+def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    context.setdefault("query", request.GET.urlencode())
+    return render(request, f"market/dashboards/{template}", context)
+
+
+@login_not_required
+@served_from_cache
+def overview(request: HttpRequest) -> HttpResponse:
+    form = _bound_form(request, MarketOptionsForm)
+    run = selectors.current_run()
+    context: dict[str, Any] = {"form": form, "run": run}
+    if run is not None:
+        context |= _area_context(run, form.options(), ENGLAND_CODE)
+        _with_csv_urls(context.get("charts", {}), "market:dashboards_csv", request)
+    return _page(request, "overview.html", context)
+
+
+@login_not_required
+@served_from_cache
+def overview_csv(request: HttpRequest, chart: str) -> HttpResponse:
+    form = _bound_form(request, MarketOptionsForm)
+    run = _run_or_404()
+    return csv_response(_area_context(run, form.options(), ENGLAND_CODE).get("charts", {}), chart, "england")
+
+
+def _areas_charts(run: RecomputeRun, options: MarketOptions, sort: str) -> dict[str, Chart]:
+    as_of = _figures_as_of(run, options)
+    if as_of is None:
+        return {}
+    regions = selectors.areas_on(run, options, GeographyLevel.REGION, as_of)
+    authorities = selectors.areas_on(run, options, GeographyLevel.LOCAL_AUTHORITY, as_of)
+    return _by_slug(
+        charts.map_chart(authorities, selectors.authority_positions(), options.basis),
+        charts.ranking_chart("regions", "Regions", _sorted(regions, sort), options.basis),
+        charts.ranking_chart("local-authorities", "Local authorities", _sorted(authorities, sort), options.basis),
+    )
+
+
+@login_not_required
+@served_from_cache
+def areas(request: HttpRequest) -> HttpResponse:
+    form = _bound_form(request, AreaOptionsForm)
+    run = selectors.current_run()
+    context: dict[str, Any] = {"form": form, "run": run}
+    if run is not None:
+        options = form.options()
+        context["as_of"] = _figures_as_of(run, options)
+        found = _with_csv_urls(_areas_charts(run, options, form.sort_key()), "market:dashboards_areas_csv", request)
+        context["charts"] = found
+        context["rankings"] = [
+            _link_areas(found[slug], request) for slug in ("regions", "local-authorities") if slug in found
+        ]
+    return _page(request, "areas.html", context)
+
+
+@login_not_required
+@served_from_cache
+def areas_csv(request: HttpRequest, chart: str) -> HttpResponse:
+    form = _bound_form(request, AreaOptionsForm)
+    run = _run_or_404()
+    return csv_response(_areas_charts(run, form.options(), form.sort_key()), chart, "areas")
+
+
+def _one_area_context(run: RecomputeRun, options: MarketOptions, area: selectors.Area, sort: str) -> dict[str, Any]:
+    context = _area_context(run, options, area.code)
+    if context and area.level == GeographyLevel.REGION:
+        authorities = selectors.authorities_of_region_on(run, options, area.code, context["latest"].as_of)
+        ranking = charts.ranking_chart(
+            "authorities", f"Local authorities in {area.name}", _sorted(authorities, sort), options.basis
+        )
+        context["charts"][ranking.slug] = ranking
+    return context
+
+
+def _area_or_404(code: str) -> selectors.Area:
+    area = selectors.area_named(code)
+    if area is None:
+        raise Http404("No region or local authority has this code.")
+    return area
+
+
+@login_not_required
+@served_from_cache
+def area(request: HttpRequest, code: str) -> HttpResponse:
+    place = _area_or_404(code)
+    form = _bound_form(request, AreaOptionsForm)
+    run = selectors.current_run()
+    context: dict[str, Any] = {
+        "form": form,
+        "run": run,
+        "area": place,
+        "level_label": GeographyLevel(place.level).label,
+    }
+    if run is not None:
+        context |= _one_area_context(run, form.options(), place, form.sort_key())
+        _with_csv_urls(context.get("charts", {}), "market:dashboards_area_csv", request, code=code)
+        if "authorities" in context.get("charts", {}):
+            _link_areas(context["charts"]["authorities"], request)
+    return _page(request, "area.html", context)
+
+
+@login_not_required
+@served_from_cache
+def area_csv(request: HttpRequest, code: str, chart: str) -> HttpResponse:
+    place = _area_or_404(code)
+    form = _bound_form(request, AreaOptionsForm)
+    run = _run_or_404()
+    found = _one_area_context(run, form.options(), place, form.sort_key()).get("charts", {})
+    return csv_response(found, chart, code)
+
+
+def _costs_charts(run: RecomputeRun) -> dict[str, Chart]:
+    costs = selectors.cost_snapshots(run)
+    found: dict[str, Chart] = {}
+    england = selectors.area_series(run, MarketOptions(), ENGLAND_CODE)
+    if england:
+        found["owner-types"] = charts.owner_types_chart(england, MarketBasis.PLACES)
+    for kind in charts.fee_kinds(costs):
+        chart = charts.fees_chart(kind, costs)
+        found[chart.slug] = chart
+    return found
+
+
+@login_not_required
+@served_from_cache
+def costs(request: HttpRequest) -> HttpResponse:
+    run = selectors.current_run()
+    context: dict[str, Any] = {"run": run}
+    if run is not None:
+        found = _with_csv_urls(_costs_charts(run), "market:dashboards_costs_csv", request)
+        context["synthetic"] = any(snapshot.synthetic for snapshot in selectors.cost_snapshots(run))
+        context["shares"] = found.get("owner-types")
+        context["fee_charts"] = [chart for slug, chart in found.items() if slug.startswith("fees-")]
+    return _page(request, "costs.html", context)
+
+
+@login_not_required
+@served_from_cache
+def costs_csv(request: HttpRequest, chart: str) -> HttpResponse:
+    return csv_response(_costs_charts(_run_or_404()), chart, "costs")
+
+
+def _run_or_404() -> RecomputeRun:
+    run = selectors.current_run()
+    if run is None:
+        raise Http404("No market figures have been computed yet.")
+    return run
+
+
+def csv_response(found: dict[str, Chart], slug: str, prefix: str) -> HttpResponse:
+    """Exactly the rows a chart draws, with a header row."""
+    chart = found.get(slug)
+    if chart is None:
+        raise Http404("There is no chart with this name.")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{prefix.lower()}-{slug}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(chart.columns)
+    writer.writerows([_csv_cell(cell) for cell in row] for row in chart.rows)
+    return response
+
+
+def _csv_cell(cell: charts.Cell) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, datetime.date):
+        return cell.isoformat()
+    text = str(cell)
+    # An owner's name starting like a formula must not run in a spreadsheet (CSV injection).
+    if isinstance(cell, str) and text[:1] in {"=", "+", "-", "@"}:
+        return "'" + text
+    return text
+
+
+def _slides(run: RecomputeRun) -> list[Chart]:
+    """The key charts of the default market, one per screen."""
+    options = MarketOptions()
+    england = _area_context(run, options, ENGLAND_CODE).get("charts", {})
+    costs = _costs_charts(run)
+    wanted = [
+        england.get("homes-and-places"),
+        england.get("owner-types"),
+        england.get("concentration"),
+        england.get("hhi"),
+        england.get("top-owners"),
+        england.get("size-bands"),
+        _areas_charts(run, options, "hhi").get("map"),
+        costs.get("fees-owner-type"),
+        costs.get("fees-sector"),
+    ]
+    return [chart for chart in wanted if chart is not None]
+
+
+def _slide_number(raw: str | None, count: int) -> tuple[int, str]:
+    """The slide asked for (1-based), or the first with a message saying why."""
+    if raw is None:
+        return 1, ""
+    if raw.isdigit() and 1 <= int(raw) <= max(count, 1):
+        return int(raw), ""
+    return 1, f"There is no slide “{raw[:20]}”: slides are numbered 1 to {max(count, 1)}. Showing the first."
+
+
+@login_not_required
+@served_from_cache
+def present(request: HttpRequest) -> HttpResponse:
+    run = selectors.current_run()
+    slides = _slides(run) if run is not None else []
+    number, problem = _slide_number(request.GET.get("slide"), len(slides))
+    context = {
+        "run": run,
+        "slide": slides[number - 1] if slides else None,
+        "number": number,
+        "count": len(slides),
+        "previous": number - 1 if number > 1 else None,
+        "next": number + 1 if number < len(slides) else None,
+        "problem": problem,
+        "as_of": _figures_as_of(run, MarketOptions()) if run is not None else None,
+    }
+    return _page(request, "present.html", context)

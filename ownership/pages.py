@@ -1,0 +1,212 @@
+"""Reads behind the public owner pages and API, and the ownership shown on the registry's
+pages: cached resolutions, owner summaries, chains of control as diagrams.
+
+The data is public (Ofsted's register, Companies House), so these reads are not scoped to a
+user. Ultimate owners come from ownership.selectors and are cached per register and graph
+state, because resolving every home takes most of a second.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Max, QuerySet
+from django.utils import timezone
+
+from ownership import selectors as ownership_selectors
+from ownership.models import Entity, Interest, OwnerTypeOverride
+from providers.models import Home, ImportRun, ProviderOrganisation
+
+Resolution = ownership_selectors.Resolution
+
+GENERATION_KEY = "registry:generation"
+
+
+def registry_changed() -> None:
+    """Curators' edits in the admin (a share, a category, a home's provider) change no count or
+    id: they call this so cached resolutions are not served after them."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        cache.set(GENERATION_KEY, 1, timeout=None)
+
+
+def _graph_version() -> str:
+    """Changes whenever an import finishes, the graph grows or shrinks, or a curator edits it.
+    A sha256, not hash(), so every worker process computes the same key."""
+    parts = [
+        cache.get(GENERATION_KEY, 0),
+        ImportRun.objects.aggregate(latest=Max("finished_at"))["latest"],
+        Entity.objects.aggregate(latest=Max("pk"))["latest"],
+        Interest.objects.aggregate(latest=Max("pk"))["latest"],
+        Interest.objects.count(),
+        OwnerTypeOverride.objects.aggregate(latest=Max("pk"))["latest"],
+        ProviderOrganisation.objects.count(),
+    ]
+    return hashlib.sha256(str(parts).encode()).hexdigest()
+
+
+def resolutions_on(as_of: datetime.date) -> dict[int, Resolution]:
+    """Home id -> ultimate owner resolution for every home open on `as_of` (cached)."""
+    key = f"registry:resolutions:{as_of.isoformat()}:{_graph_version()}"
+    resolved: dict[int, Resolution] | None = cache.get(key)
+    if resolved is None:
+        resolved = ownership_selectors.ultimate_owners(as_of)
+        cache.set(key, resolved, timeout=60 * 60)
+    return resolved
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+def open_homes() -> QuerySet[Home]:
+    """Every open home, with what owner pages show of it."""
+    return Home.objects.select_related("local_authority", "local_authority__region", "provider_organisation").filter(
+        closed_on__isnull=True
+    )
+
+
+def owners() -> QuerySet[Entity]:
+    """Every entity of the ownership graph (public data)."""
+    return Entity.objects.all()
+
+
+@dataclass
+class Share:
+    homes: int = 0
+    places: int = 0
+    homes_in_area: int = 0
+    places_in_area: int = 0
+
+    @property
+    def share_of_places(self) -> float:
+        return 100 * self.places / self.places_in_area if self.places_in_area else 0.0
+
+    @property
+    def share_of_homes(self) -> float:
+        return 100 * self.homes / self.homes_in_area if self.homes_in_area else 0.0
+
+
+@dataclass
+class OwnerSummary:
+    owner: Entity
+    homes: list[Home]
+    england: Share
+    regions: dict[str, Share] = field(default_factory=dict)
+    owner_type: str = ""
+    owner_type_reason: str = ""
+
+
+def owner_summary(owner: Entity, resolutions: dict[int, Resolution]) -> OwnerSummary:
+    """The homes an owner ultimately controls, and its share of England and of each region."""
+    homes = list(open_homes())
+    owned_ids = {home_id for home_id, resolution in resolutions.items() if _is(resolution.owner, owner)}
+    england = Share()
+    regions: dict[str, Share] = defaultdict(Share)
+    for home in homes:
+        region = home.local_authority.region.name if home.local_authority else "Unknown"
+        places = home.places or 0
+        for share in (england, regions[region]):
+            share.homes_in_area += 1
+            share.places_in_area += places
+            if home.pk in owned_ids:
+                share.homes += 1
+                share.places += places
+    owned = [home for home in homes if home.pk in owned_ids]
+    types = Counter(resolutions[home.pk].owner_type for home in owned)
+    reasons = {resolutions[home.pk].owner_type: resolutions[home.pk].reason for home in owned}
+    owner_type = types.most_common(1)[0][0] if types else ""
+    return OwnerSummary(
+        owner=owner,
+        homes=owned,
+        england=england,
+        regions={name: share for name, share in sorted(regions.items()) if share.homes},
+        owner_type=owner_type,
+        owner_type_reason=reasons.get(owner_type, ""),
+    )
+
+
+def longest_chain_owned_by(owner: Entity, resolutions: dict[int, Resolution]) -> Resolution | None:
+    """Of the homes `owner` ultimately owns, the resolution with the longest chain of control
+    (the best example of how it reaches its homes), or None when it controls no one."""
+    chains = [r for r in resolutions.values() if _is(r.owner, owner) and r.chain]
+    return max(chains, key=lambda resolution: len(resolution.chain), default=None)
+
+
+def _is(candidate: Entity | None, owner: Entity) -> bool:
+    return candidate is not None and candidate.pk == owner.pk
+
+
+def owners_ranked(resolutions: dict[int, Resolution], limit: int | None = None) -> list[dict[str, Any]]:
+    """Ultimate owners by places controlled in England."""
+    places = {home.pk: home.places or 0 for home in open_homes()}
+    totals: dict[int, dict[str, Any]] = {}
+    for home_id, resolution in resolutions.items():
+        if resolution.owner is None or home_id not in places:
+            continue
+        row = totals.setdefault(
+            resolution.owner.pk,
+            {"owner": resolution.owner, "owner_type": resolution.owner_type, "homes": 0, "places": 0},
+        )
+        row["homes"] += 1
+        row["places"] += places[home_id]
+    ranked = sorted(totals.values(), key=lambda row: (-row["places"], -row["homes"], row["owner"].name))
+    return ranked[:limit] if limit else ranked
+
+
+def sources_of(resolution: Resolution) -> list[str]:
+    """The trail of sources behind an ownership chain, in the order walked."""
+    trail = [interest.source for interest in resolution.chain if interest.source]
+    if resolution.owner is not None and resolution.owner.source:
+        trail.append(resolution.owner.source)
+    return list(dict.fromkeys(trail))
+
+
+@dataclass(frozen=True)
+class DiagramNode:
+    name: str
+    detail: str
+    y: int
+    link_pk: int | None
+    edge_label: str  # the interest that links this node to the one above it
+
+
+BOX_HEIGHT, BOX_GAP = 56, 44
+
+
+def chain_diagram(start: Entity | None, resolution: Resolution) -> tuple[list[DiagramNode], int]:
+    """Boxes (bottom-up order reversed for drawing top-down) for the ownership chain, and the
+    drawing's height. The top box is the ultimate owner; arrows point to who controls whom."""
+    if start is None:
+        return [], 0
+    entities = [start] + [interest.interested_party for interest in resolution.chain]
+    labels = [""] + [_share_label(interest) for interest in resolution.chain]
+    nodes = []
+    for index, entity in enumerate(reversed(entities)):
+        original = len(entities) - 1 - index
+        nodes.append(
+            DiagramNode(
+                name=entity.name,
+                detail=entity.get_category_display(),
+                y=index * (BOX_HEIGHT + BOX_GAP),
+                link_pk=entity.pk,
+                edge_label=labels[original],  # how this entity controls the one drawn below it
+            )
+        )
+    return nodes, len(nodes) * (BOX_HEIGHT + BOX_GAP) - BOX_GAP
+
+
+def _share_label(interest: Interest) -> str:
+    if interest.share_exact is not None:
+        return f"{interest.share_exact.normalize():f}% {interest.get_interest_type_display().lower()}"
+    if interest.share_minimum is not None or interest.share_maximum is not None:
+        low = "more than " if interest.share_exclusive_minimum else ""
+        kind = interest.get_interest_type_display().lower()
+        return f"{low}{interest.share_minimum or 0:g} to {interest.share_maximum or 100:g}% {kind}"
+    return interest.get_interest_type_display()

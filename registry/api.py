@@ -1,0 +1,87 @@
+"""Public read API of the registry: children's homes (open data, no account needed)."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ownership import pages
+from ownership.api import PublicApiView, ResolutionOutput
+from providers.models import Home
+from registry import selectors
+from registry.forms import HomeFilterForm
+
+
+class HomeOutput(serializers.Serializer[object]):
+    urn = serializers.CharField()
+    kind = serializers.CharField()
+    provision_type = serializers.CharField()
+    local_authority_ons_code = serializers.CharField(source="local_authority.ons_code", default=None)
+    local_authority = serializers.CharField(source="local_authority.name", default=None)
+    region = serializers.CharField(source="local_authority.region.name", default=None)
+    sector = serializers.CharField()
+    places = serializers.IntegerField(allow_null=True)
+    registration_date = serializers.DateField(allow_null=True)
+    registration_status = serializers.CharField()
+    short_break_only = serializers.BooleanField(allow_null=True)
+    multi_building = serializers.BooleanField(allow_null=True)
+    registered_owner_name = serializers.CharField()
+    provider_organisation_id = serializers.IntegerField(allow_null=True)
+    provider_organisation = serializers.CharField(source="provider_organisation.name", default=None)
+    overall_judgement = serializers.CharField()
+    inspection_date = serializers.DateField(allow_null=True)
+    closed_on = serializers.DateField(allow_null=True)
+    ultimate_owner = serializers.SerializerMethodField()
+
+    @extend_schema_field(ResolutionOutput(allow_null=True))
+    def get_ultimate_owner(self, home: Home) -> dict[str, object] | None:
+        resolution = self.context["resolutions"].get(home.pk)
+        return ResolutionOutput(resolution).data if resolution else None
+
+
+class ObservationOutput(serializers.Serializer[object]):
+    as_of = serializers.DateField()
+    provision_type = serializers.CharField()
+    local_authority_ons_code = serializers.CharField(source="local_authority.ons_code", default=None)
+    sector = serializers.CharField()
+    places = serializers.IntegerField(allow_null=True)
+    registered_owner_name = serializers.CharField()
+    overall_judgement = serializers.CharField()
+
+
+_FILTER_PARAMETERS = [
+    OpenApiParameter(name, str, description=field.label)  # type: ignore[arg-type]
+    for name, field in HomeFilterForm.base_fields.items()
+]
+
+
+class HomeListApi(PublicApiView):
+    @extend_schema(
+        parameters=[*_FILTER_PARAMETERS, OpenApiParameter("page", int)],
+        responses=HomeOutput(many=True),
+        summary="Open children's homes, filtered",
+    )
+    def get(self, request: Request) -> Response:
+        form = HomeFilterForm(request.query_params)
+        if not form.is_valid():
+            return Response({"errors": form.errors.get_json_data()}, status=400)
+        resolutions = pages.resolutions_on(pages.today())
+        homes = selectors.homes_matching(form.filters(), resolutions)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(homes, request, view=self)
+        data = HomeOutput(page, many=True, context={"resolutions": resolutions}).data
+        return paginator.get_paginated_response(data)
+
+
+class HomeDetailApi(PublicApiView):
+    @extend_schema(responses=HomeOutput, summary="One children's home by Ofsted URN, with its history")
+    def get(self, request: Request, urn: str) -> Response:
+        home = get_object_or_404(selectors.all_homes(), urn=urn)
+        resolution = selectors.home_resolution(home)
+        data = dict(HomeOutput(home, context={"resolutions": {home.pk: resolution}}).data)
+        data["observations"] = ObservationOutput(home.observations.order_by("as_of"), many=True).data
+        return Response(data)

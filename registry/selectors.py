@@ -1,0 +1,89 @@
+"""Reads behind the public registry's home and provider pages and the homes API.
+
+The data is public (Ofsted's register), so these reads are not scoped to a user; they still
+start here so that every query the registry pages can trigger is in one place. Who owns a
+home comes from the ownership app (ownership.pages caches the resolutions).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from ownership import selectors as ownership_selectors
+from ownership.models import Entity
+from ownership.pages import Resolution, today
+from providers.models import Home, ProviderOrganisation
+
+SIZE_BANDS: dict[str, tuple[int, int | None]] = {
+    "1": (1, 1),
+    "2-3": (2, 3),
+    "4-5": (4, 5),
+    "6-10": (6, 10),
+    "11+": (11, None),
+}
+
+
+def providers_with_spellings() -> QuerySet[ProviderOrganisation]:
+    return ProviderOrganisation.objects.prefetch_related("names")
+
+
+def entity_of_provider(provider_organisation: ProviderOrganisation | None) -> Entity | None:
+    """The ownership-graph entity of a registered provider, if the graph has one."""
+    if provider_organisation is None:
+        return None
+    return Entity.objects.filter(provider_organisation=provider_organisation).first()
+
+
+def home_resolution(home: Home) -> Resolution:
+    """Who owns a home now, or, for a closed home, on its last day open (interests that ended
+    on the closing day are no longer current on it)."""
+    on = home.closed_on - datetime.timedelta(days=1) if home.closed_on else today()
+    return ownership_selectors.ultimate_owner_of_home(home, on)
+
+
+def all_homes() -> QuerySet[Home]:
+    return Home.objects.select_related("local_authority", "local_authority__region", "provider_organisation")
+
+
+def open_homes() -> QuerySet[Home]:
+    return all_homes().filter(closed_on__isnull=True)
+
+
+@dataclass(frozen=True)
+class HomeFilters:
+    query: str = ""
+    local_authority: str = ""  # ONS code
+    region: str = ""  # ONS code
+    sector: str = ""
+    kind: str = ""
+    rating: str = ""
+    size: str = ""  # a key of SIZE_BANDS
+    owner_type: str = ""
+
+
+def homes_matching(filters: HomeFilters, resolutions: dict[int, Resolution]) -> QuerySet[Home]:
+    homes = open_homes()
+    if filters.query:
+        homes = homes.filter(
+            Q(urn__iexact=filters.query)
+            | Q(registered_owner_name__icontains=filters.query)
+            | Q(provider_organisation__name__icontains=filters.query)
+        )
+    exact = {
+        "local_authority__ons_code": filters.local_authority,
+        "local_authority__region__ons_code": filters.region,
+        "sector": filters.sector,
+        "kind": filters.kind,
+        "overall_judgement": filters.rating,
+    }
+    homes = homes.filter(**{lookup: value for lookup, value in exact.items() if value})
+    if filters.size:
+        lowest, highest = SIZE_BANDS[filters.size]
+        homes = homes.filter(places__gte=lowest, **({"places__lte": highest} if highest else {}))
+    if filters.owner_type:
+        ids = [home_id for home_id, resolution in resolutions.items() if resolution.owner_type == filters.owner_type]
+        homes = homes.filter(pk__in=ids)
+    return homes.order_by("local_authority__name", "urn")

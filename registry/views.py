@@ -1,0 +1,72 @@
+"""The public registry: England's children's homes and the providers registered to run them."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from ownership import pages
+from ownership import selectors as ownership_selectors
+from ownership.models import OwnerType
+from registry import selectors
+from registry.forms import HomeFilterForm
+
+PAGE_SIZE = 50
+
+
+@login_not_required
+def homes(request: HttpRequest) -> HttpResponse:
+    form = HomeFilterForm(request.GET or None)
+    if request.GET:
+        form.is_valid()  # errors are shown; the valid filters still apply
+    as_of = pages.today()
+    resolutions = pages.resolutions_on(as_of)
+    matching = selectors.homes_matching(form.filters(), resolutions)
+    page = Paginator(matching, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "rows": [(home, resolutions.get(home.pk)) for home in page.object_list],
+        "owner_type_labels": dict(OwnerType.choices),
+        "query_string": query.urlencode(),
+        "as_of": as_of,
+    }
+    return render(request, "registry/homes.html", context)
+
+
+@login_not_required
+def home(request: HttpRequest, urn: str) -> HttpResponse:
+    home = get_object_or_404(selectors.all_homes(), urn=urn)
+    resolution = selectors.home_resolution(home)
+    start = selectors.entity_of_provider(home.provider_organisation)
+    diagram, height = pages.chain_diagram(start, resolution)
+    context = {
+        "home": home,
+        "resolution": resolution,
+        "diagram": diagram,
+        "diagram_height": height,
+        "sources": pages.sources_of(resolution),
+        "observations": home.observations.select_related("local_authority", "import_run").order_by("-as_of"),
+    }
+    return render(request, "registry/home.html", context)
+
+
+@login_not_required
+def provider(request: HttpRequest, pk: int) -> HttpResponse:
+    provider_organisation = get_object_or_404(selectors.providers_with_spellings(), pk=pk)
+    entity = selectors.entity_of_provider(provider_organisation)
+    resolution = ownership_selectors.ultimate_owner_of_entity(entity, pages.today()) if entity else None
+    diagram, height = pages.chain_diagram(entity, resolution) if resolution else ([], 0)
+    context = {
+        "diagram": diagram,
+        "diagram_height": height,
+        "provider": provider_organisation,
+        "entity": entity,
+        "resolution": resolution,
+        "homes": provider_organisation.homes.select_related("local_authority").order_by("closed_on", "urn"),
+    }
+    return render(request, "registry/provider.html", context)
