@@ -1,18 +1,15 @@
-"""The public registry pages and API: homes, owners and providers, for anonymous users."""
+"""The public registry pages and API: homes and providers, for anonymous users."""
 
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from django.test import Client
 
-from geography.models import LocalAuthority
-from ownership.models import Entity, EntityKind, Interest, OwnerCategory, OwnerTypeOverride
-from ownership.services import provider_entity_ensure
+from ownership.models import Entity, Interest, OwnerTypeOverride
 from providers.models import Home, HomeObservation, ImportRun, Judgement, Sector
-from tests.factories import HomeFactory, RegistryProviderFactory
+from tests.ownership.factories import acorn_market
 
 pytestmark = pytest.mark.django_db
 
@@ -20,44 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def market(reference_data):
     """Three providers: two held by one group (majority shares), one independent; 14 places."""
-    leeds = LocalAuthority.objects.get(ons_code="E08000035")
-    manchester = LocalAuthority.objects.get(ons_code="E08000003")
-    group = Entity.objects.create(
-        name="Acorn Care Group Holdings Limited",
-        category=OwnerCategory.COMPANY,
-        company_number="09999999",
-        record_id="test-acorn-holdings",
-        source="test: shareholders list",
-    )
-    fund = Entity.objects.create(
-        name="Oakfield Capital Partners",
-        kind=EntityKind.LEGAL_ENTITY,
-        category=OwnerCategory.PRIVATE_EQUITY_FIRM,
-        record_id="test-oakfield",
-        source="test: holding companies",
-    )
-    Interest.objects.create(
-        subject=group, interested_party=fund, share_exact=Decimal("100"), record_id="i-fund", source="test: GUO"
-    )
-    homes = {}
-    for key, name, authority, places, controlled in [
-        ("a", "Acorn Homes North Limited", leeds, 4, True),
-        ("b", "Acorn Homes West Limited", manchester, 6, True),
-        ("c", "Little Brook Care Limited", leeds, 4, False),
-    ]:
-        provider = RegistryProviderFactory(name=name)
-        home = HomeFactory(provider_organisation=provider, local_authority=authority, places=places)
-        entity = provider_entity_ensure(provider_organisation=provider, sector=Sector.PRIVATE)
-        if controlled:
-            Interest.objects.create(
-                subject=entity,
-                interested_party=group,
-                share_exact=Decimal("75"),
-                record_id=f"i-{key}",
-                source="test: shareholders list",
-            )
-        homes[key] = home
-    return {"group": group, "fund": fund, **homes}
+    return acorn_market()
 
 
 def test_anyone_can_search_homes_and_filter_by_area(client: Client, market):
@@ -122,32 +82,6 @@ def test_home_page_shows_registration_chain_and_history(client: Client, market):
     assert "ACORN HOMES NORTH LTD" in text  # the spelling of that year's register
 
 
-def test_owner_page_gives_shares_of_england_and_regions(client: Client, market):
-    text = client.get(f"/registry/owners/{market['fund'].pk}/").content.decode()
-    # 10 of 14 places and 2 of 3 homes.
-    assert (
-        "Ultimately owns 2 children's homes with 10 places: 71.43% of England's places and 66.67% of its homes" in text
-    )
-    assert "North West" in text
-    assert "Yorkshire and The Humber" in text
-    assert "Nobody holds majority control of Oakfield Capital Partners: it is the ultimate owner" in text
-    assert "Acorn Care Group Holdings Limited" in text  # the example chain reaches down to a provider
-    body = Client().get(f"/api/v1/owners/{market['fund'].pk}/").json()
-    assert body["places"] == 10
-    assert body["share_of_england_places"] == pytest.approx(71.4286, abs=1e-4)
-    assert body["regions"]["North West"] == {"homes": 1, "places": 6, "share_of_places": 100.0}
-    assert sorted(body["homes"]) == sorted([market["a"].urn, market["b"].urn])
-
-
-def test_owners_are_ranked_by_places(client: Client, market):
-    rows = client.get("/api/v1/owners/").json()["results"]
-    assert [(row["name"], row["homes"], row["places"]) for row in rows] == [
-        ("Oakfield Capital Partners", 2, 10),
-        ("Little Brook Care Limited", 1, 4),
-    ]
-    assert rows[0]["owner_type"] == "private_investment"
-
-
 def test_an_override_changes_the_owner_type_shown(client: Client, market):
     OwnerTypeOverride.objects.create(
         entity=Entity.objects.get(provider_organisation=market["c"].provider_organisation),
@@ -170,127 +104,6 @@ def test_provider_page_lists_spellings_and_homes(client: Client, market):
 def test_unknown_urn_is_404(client: Client, market):
     assert client.get("/registry/homes/SC000000/").status_code == 404
     assert client.get("/api/v1/homes/SC000000/").status_code == 404
-
-
-def test_merging_spellings_keeps_homes_names_and_the_ownership_chain(client: Client, market, cast):
-    from ownership.services import provider_organisations_merge
-
-    keep = market["a"].provider_organisation
-    other = market["c"].provider_organisation
-    other.companies_house_number = "01234567"
-    other.save()
-    provider_organisations_merge(keep=keep, others=[other], merged_by=cast.admin)
-
-    keep.refresh_from_db()
-    assert keep.companies_house_number == "01234567"
-    assert set(keep.names.values_list("name", flat=True)) == {"Little Brook Care Limited"}
-    assert set(keep.homes.values_list("urn", flat=True)) == {market["a"].urn, market["c"].urn}
-    assert Entity.objects.filter(provider_organisation=keep).count() == 1
-    body = client.get(f"/api/v1/homes/{market['c'].urn}/").json()
-    assert body["ultimate_owner"]["name"] == "Oakfield Capital Partners"  # now through keep's chain
-
-
-def test_admin_merges_selected_providers(client: Client, market, cast):
-    keep = market["a"].provider_organisation
-    other = market["b"].provider_organisation
-    client.force_login(cast.admin)
-    response = client.post(
-        "/admin/providers/providerorganisation/",
-        {"action": "merge_into_first", "_selected_action": [keep.pk, other.pk]},
-        follow=True,
-    )
-    assert response.status_code == 200
-    assert "Merged 1 provider(s)" in response.content.decode()
-    assert set(keep.homes.values_list("urn", flat=True)) == {market["a"].urn, market["b"].urn}
-    from django.contrib.admin.models import LogEntry
-
-    assert LogEntry.objects.filter(object_id=str(keep.pk), change_message__contains="Merged").count() == 1
-
-
-def test_admin_records_owner_type_overrides_with_reasons(client: Client, market, cast):
-    entity = market["fund"]
-    client.force_login(cast.admin)
-    url = f"/admin/ownership/entity/{entity.pk}/change/"
-    form = {
-        "name": entity.name,
-        "kind": entity.kind,
-        "category": entity.category,
-        "jurisdiction": "",
-        "company_number": "",
-        "charity_number": "",
-        "identifiers": "[]",
-        "source": entity.source,
-        "research_owner_type": "",
-        "owner_type_overrides-TOTAL_FORMS": "1",
-        "owner_type_overrides-INITIAL_FORMS": "0",
-        "owner_type_overrides-MIN_NUM_FORMS": "0",
-        "owner_type_overrides-MAX_NUM_FORMS": "1000",
-        "owner_type_overrides-0-owner_type": "private_corporate",
-        "owner_type_overrides-0-reason": "Fund wound up in 2024; now held by a trading group.",
-    }
-    response = client.post(url, form)
-    assert response.status_code == 302, response.content.decode()[:2000]
-    override = OwnerTypeOverride.objects.get(entity=entity)
-    assert override.reason == "Fund wound up in 2024; now held by a trading group."
-    assert override.decided_by == cast.admin
-
-
-def test_a_provider_adopts_the_entity_the_graph_already_knows_by_company_number(reference_data):
-    known = Entity.objects.create(name="ACORN HOMES LTD", company_number="07654321", record_id="curated-acorn")
-    provider = RegistryProviderFactory(name="Acorn Homes Limited", companies_house_number="07654321")
-    assert provider_entity_ensure(provider_organisation=provider, sector=Sector.PRIVATE) == known
-    known.refresh_from_db()
-    assert known.provider_organisation == provider
-    # A second provider with the same number gets its own entity without the number.
-    twin = RegistryProviderFactory(name="Acorn Homes (North) Limited", companies_house_number="07654321")
-    other = provider_entity_ensure(provider_organisation=twin, sector=Sector.PRIVATE)
-    assert other != known
-    assert other.company_number == ""
-    assert Entity.objects.filter(company_number="07654321").count() == 1
-
-
-def test_curated_override_file_applies_once_with_its_reason(tmp_path, market):
-    from ownership.services import owner_type_overrides_load
-
-    path = tmp_path / "owner_type_overrides.csv"
-    path.write_text(
-        "name,company_number,owner_type,reason\n"
-        "oakfield capital partners,,private_corporate,Fund became a trading group.\n"
-        "Nobody Limited,,private_corporate,No such owner.\n"
-        "Acorn Care Group Holdings Limited,09999999,not_a_type,Bad type.\n"
-    )
-    run = owner_type_overrides_load(path=path)
-    assert run.counts == {"new": 1, "rejected": 2}
-    assert [row["line"] for row in run.rejected_rows] == [3, 4]
-    assert "no owner called 'Nobody Limited'" in run.rejected_rows[0]["reason"]
-    assert owner_type_overrides_load(path=path).counts == {"unchanged": 1, "rejected": 2}
-    assert list(market["fund"].owner_type_overrides.values_list("owner_type", "reason")) == [
-        ("private_corporate", "Fund became a trading group.")
-    ]
-
-
-def test_an_admin_edit_of_a_share_is_not_hidden_by_the_cache(client: Client, market, cast):
-    assert client.get(f"/api/v1/homes/{market['a'].urn}/").json()["ultimate_owner"]["name"] == (
-        "Oakfield Capital Partners"
-    )
-    client.get("/api/v1/homes/")  # resolutions cached
-    interest = Interest.objects.get(record_id="i-a")
-    client.force_login(cast.admin)
-    response = client.post(
-        f"/admin/ownership/interest/{interest.pk}/change/",
-        {
-            "subject": interest.subject_id,
-            "interested_party": interest.interested_party_id,
-            "interest_type": interest.interest_type,
-            "share_exact": "30",
-            "record_id": interest.record_id,
-            "source": interest.source,
-        },
-    )
-    assert response.status_code == 302, response.content.decode()[:3000]
-    client.logout()
-    rows = {row["urn"]: row for row in client.get("/api/v1/homes/").json()["results"]}
-    assert rows[market["a"].urn]["ultimate_owner"]["name"] == "Acorn Homes North Limited"
 
 
 def test_a_closed_home_shows_the_owner_of_its_last_day_open(client: Client, market):
