@@ -210,6 +210,9 @@ ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 # Records the user's own address as verified, not unverified, so a reset request cannot block MFA set-up.
 ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "accounts.tokens.ProvedAddressResetTokenGenerator"
 ACCOUNT_SESSION_REMEMBER = False
+# A home's owner counts as known, for a figure's coverage, when the links its owner type rests
+# on were stated no more than this many days before the figure's date (three years).
+OWNERSHIP_LINKS_MAX_AGE_DAYS = env_int("OWNERSHIP_LINKS_MAX_AGE_DAYS", 1096, minimum=1)
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",

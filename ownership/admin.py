@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.models import User
-from ownership.models import Entity, Interest, OwnerTypeOverride
+from ownership.models import Entity, HomeOwnershipCorrection, Interest, OwnerTypeOverride
 from ownership.pages import registry_changed
 from ownership.services import provider_organisations_merge
 from providers.models import ProviderOrganisation, ProviderOrganisationName
@@ -104,3 +104,14 @@ class InterestAdmin(RegistryCuration, admin.ModelAdmin[Interest]):
     search_fields = ["subject__name", "interested_party__name", "record_id"]
     autocomplete_fields = ["subject", "interested_party"]
     readonly_fields = ["record_id", "created_at"]
+
+
+@admin.register(HomeOwnershipCorrection)
+class HomeOwnershipCorrectionAdmin(RegistryCuration, admin.ModelAdmin[HomeOwnershipCorrection]):
+    """The researcher's corrections are loaded from their file (load_ownership_edges), so the
+    admin shows them; a curator's own decision is an owner-type override on the entity."""
+
+    list_display = ["urn", "owner_type", "company_name", "wrong_company_match", "reason"]
+    list_filter = ["owner_type", "wrong_company_match"]
+    search_fields = ["urn", "company_name"]
+    readonly_fields = ["created_at"]

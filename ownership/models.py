@@ -42,14 +42,38 @@ class OwnerCategory(models.TextChoices):
 
 
 class OwnerType(models.TextChoices):
-    """The five owner types of the market analyses, plus unknown."""
+    """The five owner types of the market analyses, and two kinds of not knowing.
+
+    PRIVATE_UNKNOWN: the register says the home is private (for-profit is known) but no link,
+    classification, correction or curator says which kind of private owner it has. UNKNOWN:
+    not even that is known. Neither is ever replaced by a default type.
+    """
 
     LOCAL_AUTHORITY = "local_authority", "Local authority"
     VOLUNTARY = "voluntary", "Voluntary / third sector"
     PRIVATE_INDIVIDUAL = "private_individual", "Private, individual-owned"
     PRIVATE_CORPORATE = "private_corporate", "Private, corporate"
     PRIVATE_INVESTMENT = "private_investment", "Private, investment-owned"
+    PRIVATE_UNKNOWN = "private_unknown", "Private, owner not known"
     UNKNOWN = "unknown", "Unknown"
+
+
+UNKNOWN_OWNER_TYPES = frozenset({OwnerType.PRIVATE_UNKNOWN, OwnerType.UNKNOWN})
+
+
+class UnspecifiedReason(models.TextChoices):
+    """BODS 0.4 codelist unspecifiedReason: why an interested party cannot be named."""
+
+    NO_BENEFICIAL_OWNERS = "noBeneficialOwners", "No beneficial owners"
+    SUBJECT_UNABLE_TO_CONFIRM = (
+        "subjectUnableToConfirmOrIdentifyBeneficialOwner",
+        "Subject unable to confirm or identify beneficial owner",
+    )
+    PARTY_HAS_NOT_PROVIDED = "interestedPartyHasNotProvidedInformation", "Interested party has not provided information"
+    SUBJECT_EXEMPT = "subjectExemptFromDisclosure", "Subject exempt from disclosure"
+    PARTY_EXEMPT = "interestedPartyExemptFromDisclosure", "Interested party exempt from disclosure"
+    UNKNOWN = "unknown", "Unknown reason"
+    UNKNOWN_TO_PUBLISHER = "informationUnknownToPublisher", "Information unknown to the publisher of the data"
 
 
 class Entity(models.Model):
@@ -83,6 +107,11 @@ class Entity(models.Model):
         blank=True,
         help_text="Owner type given by published research (BenGoodair/Care-Markets), if any.",
     )
+    # Set when this entity stands for a BODS "unspecified" interested party: an owner who is
+    # not disclosed. Kept, not dropped: opacity is itself a finding. Exported back as an
+    # Unspecified Record, never as an entity statement.
+    unspecified_reason = models.CharField(max_length=48, choices=UnspecifiedReason.choices, blank=True)
+    unspecified_description = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -139,6 +168,9 @@ class Interest(models.Model):
     end_date = models.DateField(null=True, blank=True)
     record_id = models.CharField(max_length=255, unique=True)
     source = models.CharField(max_length=255, blank=True, help_text="Where we learnt of this interest.")
+    # When the source stated the link (BODS statementDate, a Companies House snapshot's date,
+    # the curated files' vintage): the age of what a resolution rests on, for coverage.
+    observed_on = models.DateField(null=True, blank=True, help_text="The date the source stated this link.")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -187,3 +219,29 @@ class OwnerTypeOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity}: {self.get_owner_type_display()}"
+
+
+class HomeOwnershipCorrection(models.Model):
+    """A researcher's correction of one home's ownership (all_missing_info.csv): where the
+    company-database match was wrong, or a charity is listed as private, the owner type the home
+    should have and why. Keyed by URN, so it can be loaded before the register naming the home."""
+
+    urn = models.CharField(max_length=12, unique=True)
+    owner_type = models.CharField(max_length=24, choices=OwnerType.choices)
+    # The company the home's provider was (wrongly) matched to, as the source names it.
+    company_name = models.CharField(max_length=255, blank=True)
+    reason = models.TextField()
+    comment = models.TextField(blank=True)
+    # The match to a company (and so its ownership chain) was wrong: the home's ultimate owner
+    # is its registered provider itself.
+    wrong_company_match = models.BooleanField(default=False)
+    source = models.CharField(max_length=255)
+    observed_on = models.DateField(null=True, blank=True, help_text="The vintage of the source.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["urn"]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="home_ownership_correction_has_reason")]
+
+    def __str__(self) -> str:
+        return f"{self.urn}: {self.get_owner_type_display()}"

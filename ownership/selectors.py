@@ -27,7 +27,16 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ownership import bods
-from ownership.models import Entity, EntityKind, Interest, InterestType, OwnerCategory, OwnerType, OwnerTypeOverride
+from ownership.models import (
+    UNKNOWN_OWNER_TYPES,
+    Entity,
+    EntityKind,
+    Interest,
+    InterestType,
+    OwnerCategory,
+    OwnerType,
+    OwnerTypeOverride,
+)
 from providers.models import Home
 from providers.selectors import homes_open_on
 
@@ -51,6 +60,14 @@ class Resolution:
     owner_type: str  # an OwnerType value
     reason: str  # a sentence: why this owner / why unknown / "cycle detected at X"
     overridden: bool  # owner_type came from an OwnerTypeOverride
+    # The newest date among the links, classifications and decisions the owner type rests on
+    # (a register's own date when the register decided it); None when nothing established it.
+    evidence_on: datetime.date | None = None
+
+    @property
+    def is_known(self) -> bool:
+        """Whether evidence established the owner type (not unknown, not "private, not known")."""
+        return self.owner_type not in UNKNOWN_OWNER_TYPES
 
 
 def interests_current_on(as_of: datetime.date) -> Q:
