@@ -70,6 +70,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (static files keep their caching), before sessions (which need the database).
+    "config.middleware.SecurityHeadersMiddleware",
+    "config.middleware.HealthCheckMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -97,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.service",
                 "accounts.context_processors.idempotency",
+                "config.middleware.csp_nonce",
             ],
         },
     },
@@ -208,7 +212,7 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 # Records the user's own address as verified, not unverified, so a reset request cannot block MFA set-up.
-ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "accounts.tokens.ProvedAddressResetTokenGenerator"
+ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "accounts.tokens.ProvedAddressResetTokenGenerator"  # noqa: S105 - a class
 ACCOUNT_SESSION_REMEMBER = False
 # A home's owner counts as known, for a figure's coverage, when the links its owner type rests
 # on were stated no more than this many days before the figure's date (three years).

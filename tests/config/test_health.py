@@ -2,6 +2,9 @@
 
 import pytest
 from django.db import OperationalError, connection
+from django.test import Client
+
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,4 +38,20 @@ def test_healthz_is_503_when_the_database_does_not_answer(client, settings, monk
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["status"] == "error"
+    assert response.json()["database"] == "error: OperationalError"
+
+
+def test_healthz_is_503_json_for_a_signed_in_browser_when_the_database_does_not_answer(settings, monkeypatch):
+    """A session cookie made the session and user lookups fail first: a 500 page, not 503 JSON."""
+    settings.REDIS_URL = None
+    client = Client(raise_request_exception=False)
+    client.force_login(UserFactory.create())
+
+    def broken_cursor(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", broken_cursor)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
     assert response.json()["database"] == "error: OperationalError"
