@@ -165,3 +165,22 @@ def test_an_admin_edit_of_a_share_is_not_hidden_by_the_cache(client: Client, mar
     client.logout()
     rows = {row["urn"]: row for row in client.get("/api/v1/homes/").json()["results"]}
     assert rows[market["a"].urn]["ultimate_owner"]["name"] == "Acorn Homes North Limited"
+
+
+def test_a_process_reads_its_own_copy_of_the_resolutions_until_the_graph_changes(market, monkeypatch):
+    """Under load the registry unpickled every home's chain from the shared cache on each
+    request; a process now keeps the latest copy, and still sees a change at once."""
+    from ownership import pages
+
+    first = pages.resolutions_on(pages.today())
+    shared_reads = []
+    monkeypatch.setattr(pages.cache, "get", lambda key, default=None: shared_reads.append(key) or default)
+    assert pages.resolutions_on(pages.today()) is first
+    assert not [key for key in shared_reads if key.startswith("registry:resolutions:")]
+    monkeypatch.undo()
+
+    Interest.objects.filter(record_id="i-a").update(share_exact=30)
+    pages.registry_changed()
+    changed = pages.resolutions_on(pages.today())
+    assert changed is not first
+    assert changed[market["a"].pk].owner.name == "Acorn Homes North Limited"
