@@ -34,7 +34,7 @@ def frameworks_visible_to(user: AnyUser) -> QuerySet[Framework]:
     member = Q(local_authorities__in=local_authorities_commissioned_by(user))
     approved = Q(approved_providers__in=provider_organisations_managed_by(user))
     return Framework.objects.filter(pk__in=Framework.objects.filter(member | approved).values("pk")).order_by(
-        "-starts_on", "name"
+        "-starts_on", "name", "pk"
     )
 
 

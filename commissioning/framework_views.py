@@ -17,6 +17,7 @@ from commissioning import framework_selectors as selectors
 from commissioning import framework_services as services
 from commissioning.framework_forms import FrameworkForm, ProviderSearchForm
 from commissioning.models import Framework
+from config.pagination import page_of
 from providers.forms import errors_onto
 from providers.models import ProviderOrganisation
 
@@ -26,10 +27,8 @@ SEARCH_RESULTS = 25
 def frameworks(request: HttpRequest) -> HttpResponse:
     if not (is_commissioner(request.user) or is_provider_staff(request.user)):
         raise Http404
-    context = {
-        "frameworks": selectors.frameworks_visible_to(request.user).prefetch_related("local_authorities", "lots"),
-        "can_create": is_commissioner(request.user),
-    }
+    frameworks = selectors.frameworks_visible_to(request.user).prefetch_related("local_authorities", "lots")
+    context = {**page_of(request, frameworks), "can_create": is_commissioner(request.user)}
     return render(request, "commissioning/frameworks/list.html", context)
 
 

@@ -99,7 +99,7 @@ def inbox_of(user: AnyUser) -> QuerySet[Invitation]:
         invitations_visible_to(user)
         .select_related("placement_request__local_authority", "provider_organisation")
         .annotate(is_closed=Case(When(status=Invitation.Status.OPEN, then=Value(0)), default=Value(1)))
-        .order_by("is_closed", "deadline", "-sent_at")
+        .order_by("is_closed", "deadline", "-sent_at", "pk")  # pk: pages never share or skip a row
     )
 
 

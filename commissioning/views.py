@@ -28,6 +28,7 @@ from commissioning.forms import (
 from commissioning.matching import Candidate
 from commissioning.models import Invitation, PlacementRequest, RiskToChild, RiskToOthers
 from config.forms import form_errors_add
+from config.pagination import page_of
 
 GET_POST = require_http_methods(["GET", "POST"])
 
@@ -67,9 +68,11 @@ def _require_provider_or_staff(request: HttpRequest) -> None:
 def referral_list(request: HttpRequest) -> HttpResponse:
     _require_commissioner_or_staff(request)
     referrals = (
-        selectors.placement_requests_visible_to(request.user).select_related("local_authority").order_by("-created_at")
+        selectors.placement_requests_visible_to(request.user)
+        .select_related("local_authority")
+        .order_by("-created_at", "-pk")
     )
-    return render(request, "commissioning/referral_list.html", {"referrals": referrals})
+    return render(request, "commissioning/referral_list.html", page_of(request, referrals))
 
 
 @GET_POST
@@ -204,9 +207,15 @@ def offer_accept(request: HttpRequest, pk: int, offer_pk: int) -> HttpResponse:
 @require_GET
 def placement_list(request: HttpRequest) -> HttpResponse:
     _require_commissioner_or_staff(request)
-    placements = selectors.placements_visible_to(request.user).select_related("home", "local_authority")
-    can_end = set(selectors.placements_actionable_by(request.user).values_list("pk", flat=True))
-    return render(request, "commissioning/placement_list.html", {"placements": placements, "can_end": can_end})
+    placements = (
+        selectors.placements_visible_to(request.user)
+        .select_related("home", "local_authority")
+        .order_by("-start_date", "-pk")
+    )
+    context = page_of(request, placements)
+    shown = [placement.pk for placement in context["page"].object_list]
+    can_end = set(selectors.placements_actionable_by(request.user).filter(pk__in=shown).values_list("pk", flat=True))
+    return render(request, "commissioning/placement_list.html", {**context, "can_end": can_end})
 
 
 @GET_POST
@@ -238,7 +247,7 @@ def placement_end(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def invitation_list(request: HttpRequest) -> HttpResponse:
     _require_provider_or_staff(request)
-    return render(request, "commissioning/invitation_list.html", {"invitations": selectors.inbox_of(request.user)})
+    return render(request, "commissioning/invitation_list.html", page_of(request, selectors.inbox_of(request.user)))
 
 
 @require_GET

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
 from accounts.selectors import is_provider_staff
+from config.pagination import page_of
 from providers import selectors, services
 from providers.forms import HomeProfileForm, VacancyForm, errors_onto
 from providers.models import Home
@@ -26,7 +27,7 @@ def _home(request: HttpRequest, urn: str) -> Home:
 def homes(request: HttpRequest) -> HttpResponse:
     if not is_provider_staff(request.user):
         raise Http404
-    managed = list(selectors.homes_managed_by(request.user).prefetch_related("vacancies"))
+    listed = page_of(request, selectors.homes_managed_by(request.user).prefetch_related("vacancies"))
     today = timezone.localdate()
     rows = [
         {
@@ -38,9 +39,9 @@ def homes(request: HttpRequest) -> HttpResponse:
                 if v.available_from <= today and (v.available_until is None or v.available_until >= today)
             ),
         }
-        for home in managed
+        for home in listed["page"].object_list
     ]
-    return render(request, "providers/homes.html", {"rows": rows})
+    return render(request, "providers/homes.html", {**listed, "rows": rows})
 
 
 def home(request: HttpRequest, urn: str) -> HttpResponse:

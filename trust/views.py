@@ -9,6 +9,7 @@ audited page, which records why (both organisations see it) before it shows anyt
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -22,10 +23,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
+from django_stubs_ext import WithAnnotations
 
 from accounts.idempotency import form_replayed, form_submit_once
 from accounts.models import Organisation, OrganisationKind, User
 from config.forms import form_errors_add
+from config.pagination import page_of
 from trust import services
 from trust.entry_types import STAGE_TYPES, spec_of, types_where
 from trust.forms import (
@@ -66,6 +69,7 @@ from trust.presenting import (
 )
 from trust.redaction import redaction_request_approve, redaction_request_create, redaction_request_decline
 from trust.selectors import (
+    RelationshipListed,
     StageReached,
     chain_verify,
     commitments_of,
@@ -125,8 +129,9 @@ class RelationshipRow:
     open_concerns: int
 
 
-def _relationship_rows(user: User, own: list[Organisation]) -> list[RelationshipRow]:
-    relationships = relationships_listed_for(user).order_by(F("last_entry_at").desc(nulls_last=True), "pk")
+def _relationship_rows(
+    relationships: Iterable[WithAnnotations[Relationship, RelationshipListed]], own: list[Organisation]
+) -> list[RelationshipRow]:
     return [
         RelationshipRow(
             relationship,
@@ -159,7 +164,9 @@ def relationship_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"The log of your relationship with {form.other_chosen()} is open.")
             return redirect("trust:relationship", pk=relationship.pk)
-    context = {"rows": _relationship_rows(user, own), "form": form, "is_staff": user.is_staff}
+    listed = page_of(request, relationships_listed_for(user).order_by(F("last_entry_at").desc(nulls_last=True), "pk"))
+    rows = _relationship_rows(listed["page"].object_list, own)
+    context = {**listed, "rows": rows, "form": form, "is_staff": user.is_staff}
     return render(request, "trust/relationship_list.html", context)
 
 
