@@ -185,6 +185,18 @@ TRUST_LOG_RETENTION_BATCH = env_int("TRUST_LOG_RETENTION_BATCH", 500, minimum=1)
 TRUST_COMMITMENT_REMINDER_DAYS = env_int("TRUST_COMMITMENT_REMINDER_DAYS", 3, minimum=0)
 # Imports (Ofsted register, BODS, curated edges) schedule a recompute when they commit.
 MARKET_RECOMPUTE_AFTER_IMPORT = env_bool("MARKET_RECOMPUTE_AFTER_IMPORT", True)
+# Guards on whole register files (registry/importers/ofsted_guards.py). A register has about
+# 6,000 rows and 45 columns; one whose children's homes or open homes fall by more than this
+# share of the previous register is refused unless `import_ofsted --allow-shrink "reason"`.
+REGISTER_MAX_ROWS = env_int("REGISTER_MAX_ROWS", 100_000, minimum=1)
+REGISTER_MAX_COLUMNS = env_int("REGISTER_MAX_COLUMNS", 500, minimum=1)
+REGISTER_MAX_SHRINK_PERCENT = env_int("REGISTER_MAX_SHRINK_PERCENT", 20, minimum=0)
+# Spreadsheets (XLSX, ODS) are zip archives: their members' total size once decompressed, and
+# the number of shared strings, are checked before any parser sees them (zip bombs).
+SPREADSHEET_MAX_UNCOMPRESSED_BYTES = env_int("SPREADSHEET_MAX_UNCOMPRESSED_BYTES", 150 * 1024 * 1024, minimum=1)
+SPREADSHEET_MAX_SHARED_STRINGS = env_int("SPREADSHEET_MAX_SHARED_STRINGS", 500_000, minimum=1)
+# JSON nested deeper than this is refused (BODS files, API request bodies) before it is parsed.
+JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 64, minimum=1)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

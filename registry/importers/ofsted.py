@@ -26,6 +26,7 @@ from geography.names import AuthorityName, AuthorityNameMatcher
 from geography.selectors import local_authorities_all
 from ownership.services import market_recompute_after_import
 from providers.models import ImportRun, ProviderOrganisation
+from registry.importers import ofsted_guards
 from registry.importers.ofsted_files import Cell, RegisterTable, as_of_from_file_name, as_of_from_title, register_open
 from registry.importers.ofsted_homes import HomeApplier
 from registry.importers.ofsted_owners import OwnerBook
@@ -153,6 +154,9 @@ def _run_import(path: Path, sha256: str, given_as_of: datetime.date | None, prog
         kind=ImportRun.Kind.OFSTED, source_name=path.name[:255], source_sha256=sha256, as_of=as_of
     )
     reading = register_read(table, as_of=as_of, progress=progress)
+    ofsted_guards.register_lists_homes(
+        name=path.name, children_homes=reading.summary.all_children_home_types, rows=reading.summary.rows
+    )
     owners, organisation_of_urn = _owners_resolve(reading, as_of)
     owner_counts = owners.save()
     progress("writing homes and observations")

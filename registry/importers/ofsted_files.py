@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from registry.importers import ofsted_guards
+
 Cell = Any  # str from CSV; str, int, float, datetime or None from spreadsheets
 
 # How many rows above the header a file may have before we give up looking for it.
@@ -179,11 +181,17 @@ def _spreadsheet_table(sheets: Iterable[tuple[str, Iterator[tuple[int, list[Cell
 
 
 def _csv_table(path: Path) -> RegisterTable | None:
-    rows = _csv_rows(_decode(path.read_bytes()))
+    text = _decode(path.read_bytes())
+    rows = _csv_rows(text)
     header, above = _find_header(rows)
     if header is None:
         return None
-    return RegisterTable(columns=map_columns(header), title_text="\n".join(above), rows=rows)
+    checked = ofsted_guards.csv_rows_complete(rows, name=path.name, header_width=len(header), text=text)
+    return RegisterTable(
+        columns=map_columns(header),
+        title_text="\n".join(above),
+        rows=ofsted_guards.rows_capped(checked, name=path.name),
+    )
 
 
 def register_open(path: Path) -> RegisterTable:

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from providers.models import ImportRun
 from registry.importers.ofsted import OfstedImportError, ofsted_register_import
 from registry.importers.ofsted_files import RegisterFormatError
+from registry.importers.ofsted_guards import RegisterRefusedError
 
 REJECTED_ROWS_SHOWN = 50
 
@@ -69,6 +70,6 @@ class Command(BaseCommand):
 
         try:
             run = ofsted_register_import(path=path, as_of=as_of, progress=progress)
-        except (OfstedImportError, RegisterFormatError) as error:
+        except (OfstedImportError, RegisterFormatError, RegisterRefusedError) as error:
             raise CommandError(str(error)) from error
         return run_report(run)

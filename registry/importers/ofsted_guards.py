@@ -1,0 +1,83 @@
+"""Refusals of whole register files: cut short, empty, shrunk, hostile or corrupt (issue 13).
+
+A register is applied as a whole: every home it omits is closed on its date. So a file that
+is not the whole register (cut mid-row, header only, far smaller than the last one) must be
+refused before anything changes, and so must a spreadsheet built to exhaust memory. Each
+check raises RegisterRefusedError with a message for the person importing; the import's
+transaction then rolls back, and the command exits non-zero.
+
+This module reads no other importer module, so the readers (ofsted_files) and the import
+(ofsted) can both call it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+
+Row = tuple[int, list[Any]]
+
+
+class RegisterRefusedError(ValueError):
+    """The file as a whole must not be applied; the message says why and what to do."""
+
+
+def _is_blank(cells: list[Any]) -> bool:
+    return all(cell in (None, "") for cell in cells)
+
+
+def rows_capped(rows: Iterator[Row], *, name: str) -> Iterator[Row]:
+    """The rows, refusing a file with more than REGISTER_MAX_ROWS (a register has about 6,000)."""
+    limit = settings.REGISTER_MAX_ROWS
+    for count, row in enumerate(rows, start=1):
+        if count > limit:
+            raise RegisterRefusedError(
+                f"{name} has more than {limit:,} rows after its header (REGISTER_MAX_ROWS); "
+                "a provider-level register has a few thousand"
+            )
+        yield row
+
+
+def csv_rows_complete(rows: Iterator[Row], *, name: str, header_width: int, text: str) -> Iterator[Row]:
+    """The rows of a CSV register, refusing it at the end if its last row was cut off.
+
+    A file cut mid-row ends inside a quoted cell, or with a last row shorter than the header
+    and the row before it, with no line break after it (Ofsted's own files sometimes end
+    without one, so a missing line break alone proves nothing). Read as a row, a cut-off row
+    gives a home a truncated owner and blank inspection results.
+    """
+    if text.count('"') % 2:
+        raise RegisterRefusedError(
+            f"{name} ends inside a quoted cell: the file looks cut short. Nothing was imported; "
+            "download the register again."
+        )
+    ends_with_line_break = text.endswith(("\n", "\r"))
+    width = header_width
+    previous: Row | None = None
+    for row in rows:
+        if previous is not None:
+            yield previous
+            width = min(width, len(previous[1])) if not _is_blank(previous[1]) else width
+        previous = row
+    if previous is None:
+        return
+    line, cells = previous
+    if not ends_with_line_break and not _is_blank(cells) and len(cells) < width:
+        raise RegisterRefusedError(
+            f"{name}: the last row (line {line}) is incomplete, with {len(cells)} of {width} columns: "
+            "the file looks cut short. Nothing was imported; download the register again."
+        )
+    yield previous
+
+
+def register_lists_homes(*, name: str, children_homes: int, rows: int) -> None:
+    """Refuses a register that lists no children's home: applied, it would close every home."""
+    if children_homes:
+        return
+    what = "has a header but no rows" if rows == 0 else f"has {rows:,} rows but none is a children's home"
+    raise RegisterRefusedError(
+        f"{name} {what}: importing it would close every home. Nothing was imported; "
+        "check that this is the whole provider-level register."
+    )

@@ -1,0 +1,158 @@
+"""Whole register files refused before anything changes: cut short, empty, shrunk, hostile, corrupt."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from ownership.models import Entity
+from providers.models import Home, HomeObservation, ImportRun, ProviderOrganisation
+from registry.importers.ofsted import ofsted_register_import
+from registry.importers.ofsted_guards import RegisterRefusedError
+from tests.registry.register_counts import real_file
+
+pytestmark = pytest.mark.django_db
+
+MARCH_2024 = datetime.date(2024, 3, 31)
+MARCH_2025 = datetime.date(2025, 3, 31)
+HEADER = [
+    "URN",
+    "Provision type",
+    "Registration date",
+    "Name",
+    "Ofsted region",
+    "Local authority",
+    "Sector",
+    "Places",
+    "Organisation which owns the provider",
+    "Overall experiences and progress of children and young people",
+]
+
+
+def home_row(urn: str, owner: str = "Cambian Childcare Limited", judgement: str = "Good") -> list[str]:
+    cells = [urn, "Children's home", "01/02/2020", "REDACTED", "North West", "Lancashire", "Private", "4"]
+    return [*cells, owner, judgement]
+
+
+def csv_text(rows: list[list[str]], *, as_of: str = "31 March 2025") -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([f"Children's social care data in England - Provider level as at {as_of}"])
+    writer.writerow(HEADER)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+def snapshot() -> dict[str, object]:
+    """Everything an import writes (a refused import may add only its FAILED ImportRun)."""
+    return {
+        "homes": list(Home.objects.order_by("urn").values()),
+        "observations": list(HomeObservation.objects.order_by("pk").values()),
+        "organisations": list(ProviderOrganisation.objects.order_by("pk").values()),
+        "entities": list(Entity.objects.order_by("pk").values()),
+        "runs": list(ImportRun.objects.exclude(status=ImportRun.Status.FAILED).order_by("pk").values()),
+    }
+
+
+def refused(path: Path, match: str, **options: object) -> None:
+    """The command exits non-zero with the message, and records the attempt as FAILED."""
+    with pytest.raises(CommandError, match=match):
+        call_command("import_ofsted", str(path), **options)
+    failed = ImportRun.objects.filter(status=ImportRun.Status.FAILED).latest("pk")
+    assert failed.source_name == path.name
+    assert "RegisterRefusedError" in failed.error
+
+
+@pytest.fixture
+def three_homes(reference_data, tmp_path) -> None:
+    rows = [home_row("SC000001"), home_row("SC000002"), home_row("SC000003")]
+    ofsted_register_import(path=write(tmp_path / "register_2024.csv", csv_text(rows, as_of="31 March 2024")))
+
+
+# A file cut short -----------------------------------------------------------------------
+
+
+def test_a_csv_cut_mid_row_is_refused_and_changes_nothing(three_homes, tmp_path):
+    text = csv_text([home_row("SC000001"), home_row("SC000002"), home_row("SC000003", owner="Keys Group Limited")])
+    cut = text[: text.index("Keys Group") + len("Keys Gr")]  # the owner cut, the judgement gone
+    before = snapshot()
+
+    refused(write(tmp_path / "cut.csv", cut), match=r"cut\.csv: the last row \(line 5\) is incomplete, with 9 of 10")
+
+    assert snapshot() == before
+
+
+def test_a_csv_cut_inside_a_quoted_cell_is_refused(three_homes, tmp_path):
+    text = csv_text([home_row("SC000001"), home_row("SC000002"), home_row("SC000003", owner="Keys, Group Limited")])
+    cut = text[: text.index("Keys, Group") + len("Keys, Gr")]
+    before = snapshot()
+
+    refused(write(tmp_path / "cut.csv", cut), match="ends inside a quoted cell: the file looks cut short")
+
+    assert snapshot() == before
+
+
+def test_a_last_row_without_a_line_break_is_read_when_it_is_whole(reference_data, tmp_path):
+    # Ofsted's 2015-2017, 2024 and 2025 files end without a line break after their last row.
+    text = csv_text([home_row("SC000001"), home_row("SC000002")]).removesuffix("\r\n")
+
+    run = ofsted_register_import(path=write(tmp_path / "register.csv", text))
+
+    assert run.counts["new"] == 2
+    assert Home.objects.get(urn="SC000002").overall_judgement == "good"
+
+
+def test_the_real_2025_register_cut_mid_row_closes_no_home(reference_data, tmp_path):
+    ofsted_register_import(path=real_file(2024))
+    raw = real_file(2025).read_bytes()
+    cut = raw[: int(len(raw) * 0.6)]
+    cut = cut[: cut.rindex(b"\n") + 40]  # 40 bytes into a row
+    before = snapshot()
+
+    with pytest.raises(RegisterRefusedError, match="is incomplete"):
+        ofsted_register_import(path=write(tmp_path / "provider_at_march_2025.csv", cut.decode("utf-8", "ignore")))
+
+    assert snapshot() == before
+    assert Home.objects.filter(closed_on__isnull=True).count() == 3219
+
+
+# A header and nothing else -----------------------------------------------------------------
+
+
+def test_a_header_only_file_is_refused_and_closes_nothing(three_homes, tmp_path):
+    before = snapshot()
+
+    refused(write(tmp_path / "empty.csv", csv_text([])), match="empty.csv has a header but no rows")
+
+    assert snapshot() == before
+    assert Home.objects.filter(closed_on__isnull=True).count() == 3
+
+
+def test_a_file_with_no_childrens_home_is_refused(three_homes, tmp_path):
+    row = home_row("SC000009")
+    row[1] = "Independent fostering agency"
+    before = snapshot()
+
+    refused(write(tmp_path / "other.csv", csv_text([row])), match="has 1 rows but none is a children's home")
+
+    assert snapshot() == before
+
+
+def test_a_file_past_the_row_limit_is_refused(three_homes, tmp_path, settings):
+    settings.REGISTER_MAX_ROWS = 2
+    before = snapshot()
+
+    rows = [home_row("SC000001"), home_row("SC000002"), home_row("SC000003")]
+    refused(write(tmp_path / "long.csv", csv_text(rows)), match="more than 2 rows after its header")
+
+    assert snapshot() == before
