@@ -90,9 +90,15 @@ class MarketSnapshot(models.Model):
       size_bands: {"1" | "2-5" | "6-20" | "21+": {"owners": int, "units": int, "share": percent}}
       top_owners: [{"name", "owner_type", "entity_id" | None, "provider_organisation_id" | None,
                     "units", "share"}] (20 at most, largest first)
-      change_since_previous, change_since_first: {"as_of", "units", "owners", "hhi", "cr4",
-                    "cr10"} differences, or None for the first date
+      change_since_previous, change_since_first: {"as_of", "edition_break", "units", "owners",
+                    "hhi", "cr4", "cr10"} differences (None where not measured on both dates), or
+                    None for the market's first date; edition_break: the two registers differ in
+                    kind, so the change is not like with like
+      counts_only_reason: why the date has counts only ("" when it has concentration figures)
+      edition: {"has_owner_names", "has_places", "name"} of the date's register
     """
+
+    COVERAGE_THRESHOLD = 90.0  # below this percent, pages say owner figures are not the market's
 
     run = models.ForeignKey(RecomputeRun, on_delete=models.CASCADE, related_name="market_snapshots")
     as_of = models.DateField()
@@ -104,10 +110,20 @@ class MarketSnapshot(models.Model):
     include_local_authority = models.BooleanField(help_text="Whether councils' own homes count.")
     homes = models.PositiveIntegerField()
     units = models.PositiveIntegerField(help_text="Homes or places, by basis.")
-    owners = models.PositiveIntegerField()
-    hhi = models.FloatField(help_text="Herfindahl-Hirschman index, shares in percent (0-10,000).")
-    cr4 = models.FloatField(help_text="Share of the four largest owners, percent.")
-    cr10 = models.FloatField(help_text="Share of the ten largest owners, percent.")
+    # Empty (null) on a date whose register names no owners: counts only (figures says why).
+    owners = models.PositiveIntegerField(null=True, blank=True)
+    hhi = models.FloatField(
+        null=True, blank=True, help_text="Herfindahl-Hirschman index, shares in percent (0-10,000)."
+    )
+    cr4 = models.FloatField(null=True, blank=True, help_text="Share of the four largest owners, percent.")
+    cr10 = models.FloatField(null=True, blank=True, help_text="Share of the ten largest owners, percent.")
+    # Coverage: percent of the market's homes, and of its places, whose owner is known from
+    # evidence no older than OWNERSHIP_LINKS_MAX_AGE_DAYS; null where the date has no places.
+    coverage_homes = models.FloatField(null=True, blank=True, help_text="Homes whose owner is known, percent.")
+    coverage_places = models.FloatField(null=True, blank=True, help_text="Places whose owner is known, percent.")
+    # The oldest and newest date of the evidence (links, classifications) the owner types rest on.
+    links_oldest = models.DateField(null=True, blank=True)
+    links_newest = models.DateField(null=True, blank=True)
     figures = models.JSONField(default=dict)
 
     class Meta:

@@ -19,6 +19,11 @@ Owners of a home on a date, at three levels:
   provider level.
 
 The owner type of a home, at every level, is its ultimate owner resolution's on that date.
+
+A home's owner is *known* on a date (it counts toward coverage) when its resolution's owner type
+is established (Resolution.is_known) by evidence dated no more than
+settings.OWNERSHIP_LINKS_MAX_AGE_DAYS before the date (evidence dated after it is not older,
+so it counts). `evidence_day` is that evidence's date as a proleptic ordinal (NaN when none).
 """
 
 from __future__ import annotations
@@ -27,13 +32,17 @@ import bisect
 import datetime
 
 import pandas as pd  # type: ignore[import-untyped]
+from django.conf import settings
+from django.db.models import Count, Q
 
 from commissioning.models import Placement
 from geography.models import LocalAuthority, Region
+from market.analytics.market import Edition
 from market.models import ENGLAND_CODE
 from ownership.models import Interest, OwnerType
-from ownership.selectors import Resolution, ultimate_owners_of_providers
+from ownership.selectors import Resolution, corrected_resolutions, ultimate_owners_of_providers
 from providers.models import HomeKind, HomeObservation, ProviderOrganisation, Sector
+from registry import selectors as registry_selectors
 from registry.importers.ofsted_rows import home_kind
 
 NO_NAME = "(no name given)"
@@ -97,19 +106,31 @@ def observations_frame(as_of: datetime.date) -> pd.DataFrame:
     return frame.drop(columns="sector").sort_values("urn", ignore_index=True)
 
 
-def _resolutions_frame(resolutions: dict[int, Resolution]) -> pd.DataFrame:
+def is_fresh(evidence_on: datetime.date | None, as_of: datetime.date) -> bool:
+    """Whether evidence of `evidence_on` is recent enough to count toward coverage on `as_of`."""
+    if evidence_on is None:
+        return False
+    return (as_of - evidence_on).days <= settings.OWNERSHIP_LINKS_MAX_AGE_DAYS
+
+
+def _evidence_day(resolution: Resolution) -> float:
+    return float(resolution.evidence_on.toordinal()) if resolution.evidence_on is not None else float("nan")
+
+
+def _resolutions_frame(resolutions: dict[int, Resolution], as_of: datetime.date) -> pd.DataFrame:
     records = [
         (
             provider_id,
             resolution.owner.pk if resolution.owner is not None else None,
             resolution.owner.name if resolution.owner is not None else None,
             resolution.owner_type,
+            resolution.is_known and is_fresh(resolution.evidence_on, as_of),
+            _evidence_day(resolution),
         )
         for provider_id, resolution in resolutions.items()
     ]
-    frame = pd.DataFrame.from_records(
-        records, columns=["provider_organisation_id", "entity_id", "entity_name", "owner_type"]
-    )
+    columns = ["provider_organisation_id", "entity_id", "entity_name", "owner_type", "owner_known", "evidence_day"]
+    frame = pd.DataFrame.from_records(records, columns=columns)
     frame["provider_organisation_id"] = frame["provider_organisation_id"].astype("Int64")
     frame["entity_id"] = frame["entity_id"].astype("Int64")
     return frame
@@ -126,21 +147,74 @@ def _owner_keys(frame: pd.DataFrame, names_of_providers: dict[int, str]) -> pd.D
     frame["registered_key"] = "r:" + named
     frame["registered_name"] = named.where(named != "", NO_NAME)
     frame["provider_key"] = ("p:" + provider_ids.astype("string")).where(has_provider, fallback_key)
-    frame["provider_name"] = provider_ids.map(names_of_providers).where(has_provider, fallback_name)
+    # As objects: on a register naming no owners every id is missing, and an all-missing Int64
+    # map would stay Int64 and refuse the names put in its place.
+    frame["provider_name"] = provider_ids.astype(object).map(names_of_providers).where(has_provider, fallback_name)
     frame["ultimate_key"] = ("e:" + frame["entity_id"].astype("string")).where(has_entity, frame["provider_key"])
     frame["ultimate_name"] = frame["entity_name"].where(has_entity, frame["provider_name"])
     frame["ultimate_provider_organisation_id"] = provider_ids.where(~has_entity)
     return frame.drop(columns=["registered_owner_name", "entity_name"])
 
 
+def _corrections_apply(frame: pd.DataFrame, as_of: datetime.date) -> pd.DataFrame:
+    """The researcher's corrections of single homes (ownership.selectors.corrected_resolutions)
+    over the provider-level owners: a home's owner type, and its owner where the company match
+    was wrong."""
+    providers = frame["provider_organisation_id"].astype(object).where(frame["provider_organisation_id"].notna(), None)
+    corrected = corrected_resolutions(as_of, zip(frame["urn"], providers, strict=True))
+    for urn, resolution in corrected.items():
+        rows = frame["urn"] == urn
+        frame.loc[rows, "entity_id"] = resolution.owner.pk if resolution.owner is not None else pd.NA
+        frame.loc[rows, "entity_name"] = resolution.owner.name if resolution.owner is not None else None
+        frame.loc[rows, "owner_type"] = resolution.owner_type
+        if "owner_known" in frame:
+            frame.loc[rows, "owner_known"] = resolution.is_known and is_fresh(resolution.evidence_on, as_of)
+            frame.loc[rows, "evidence_day"] = _evidence_day(resolution)
+    return frame
+
+
 def market_homes_frame(as_of: datetime.date, names_of_providers: dict[int, str]) -> pd.DataFrame:
     """One row per home in the market on `as_of`, with its owners at every level and owner type."""
     frame = observations_frame(as_of)
     provider_ids = [int(value) for value in frame["provider_organisation_id"].dropna().unique()]
-    owners = _resolutions_frame(ultimate_owners_of_providers(as_of, provider_ids))
+    owners = _resolutions_frame(ultimate_owners_of_providers(as_of, provider_ids), as_of)
     frame = frame.merge(owners, on="provider_organisation_id", how="left")
+    frame = _corrections_apply(frame, as_of)
     frame["owner_type"] = frame["owner_type"].fillna(OwnerType.UNKNOWN).astype(str)
+    frame["owner_known"] = frame["owner_known"].astype("boolean").fillna(False).astype(bool)
+    frame["evidence_day"] = frame["evidence_day"].astype("float64")
     return _owner_keys(frame, names_of_providers)
+
+
+def _editions_read_off_rows() -> dict[datetime.date, Edition]:
+    """Each date's edition as its observations show it: owner names given, places given."""
+    rows = (
+        HomeObservation.objects.values("as_of")
+        .annotate(
+            named=Count("pk", filter=~Q(registered_owner_name="")),
+            with_places=Count("pk", filter=Q(places__isnull=False)),
+        )
+        .values_list("as_of", "named", "with_places")
+    )
+    return {as_of: Edition(has_owner_names=named > 0, has_places=with_places > 0) for as_of, named, with_places in rows}
+
+
+def register_editions() -> dict[datetime.date, Edition]:
+    """What each imported date's register holds. registry.selectors.register_editions, where
+    present, says so from the import; otherwise it is read off the observations."""
+    editions = _editions_read_off_rows()
+    registry_editions = getattr(registry_selectors, "register_editions", None)
+    if registry_editions is None:
+        return editions
+    for edition in registry_editions():
+        as_of = getattr(edition, "as_of", None)
+        if as_of in editions:
+            editions[as_of] = Edition(
+                has_owner_names=bool(getattr(edition, "has_owner_names", editions[as_of].has_owner_names)),
+                has_places=bool(getattr(edition, "has_places", editions[as_of].has_places)),
+                name=str(getattr(edition, "name", "") or getattr(edition, "edition", "") or ""),
+            )
+    return editions
 
 
 # ---------------------------------------------------------------- placements

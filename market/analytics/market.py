@@ -9,6 +9,13 @@ without places are left out). HHI is the sum of squared percent shares (0-10,000
 CR10 the share of the four and ten largest owners; "owners for 25%" the fewest owners whose
 units reach a quarter of the market (counted on whole units, so no rounding decides it).
 Owners of equal size are ordered by their key, so a run gives the same figures every time.
+
+Every market also carries its coverage: the percent of its homes and of its places whose owner
+is known from fresh evidence (the home's `owner_known`, market.analytics.inputs), and the
+oldest and newest date of the evidence its owner types rest on. A date whose register names
+no owners gets counts only (homes, and places where the register has them): no owner can be
+counted, so no concentration, owner shares or owner types are computed for it. A date whose
+register has no places has no places-basis markets.
 """
 
 from __future__ import annotations
@@ -32,6 +39,21 @@ BASES = (MarketBasis.HOMES, MarketBasis.PLACES)
 # The columns that name one market: geography (code index), basis, level, LA homes counted.
 REGION_CODE_PREFIX = "E12"
 MARKET = ["geography", "basis", "level", "include_local_authority"]
+
+
+@dataclass(frozen=True)
+class Edition:
+    """What one date's register holds (registry's register editions, or read off the rows)."""
+
+    has_owner_names: bool = True
+    has_places: bool = True
+    # Names the edition when it differs in kind (e.g. "inspected homes only"); "" otherwise.
+    name: str = ""
+
+    @property
+    def key(self) -> tuple[bool, bool, str]:
+        """Two dates compare like with like when their keys are equal."""
+        return (self.has_owner_names, self.has_places, self.name)
 
 
 @dataclass(frozen=True)
@@ -67,11 +89,14 @@ class Geographies:
         return codes.map({code: position for position, code in enumerate(self.codes)})
 
 
+_HOME_COLUMNS = ["places", "is_local_authority", "owner_type", "owner_known", "evidence_day"]
+
+
 def _by_level(homes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows per home x level with an integer owner code; and the owners' names and ids."""
     parts, owners = [], []
     for level_index, level in enumerate(LEVELS):
-        part = homes[["places", "is_local_authority", "owner_type", "geo_england", "geo_region", "geo_authority"]]
+        part = homes[[*_HOME_COLUMNS, "geo_england", "geo_region", "geo_authority"]]
         parts.append(part.assign(level=level_index, owner_key=homes[f"{level}_key"]))
         owners.append(_owner_identities(homes, level, level_index))
     stacked = pd.concat(parts, ignore_index=True)
@@ -100,29 +125,29 @@ def _owner_identities(homes: pd.DataFrame, level: str, level_index: int) -> pd.D
     )
 
 
-def _long(homes: pd.DataFrame, geographies: Geographies) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _long(homes: pd.DataFrame, geographies: Geographies, edition: Edition) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every home counted in every market it belongs to: one row per home x market."""
     homes = homes.assign(
         geo_england=0,
         geo_region=geographies.index(homes["region_code"]),
         geo_authority=geographies.index(homes["local_authority_code"]),
+        is_local_authority=homes["is_local_authority"].astype(bool),
     )
     by_level, identities = _by_level(homes)
-    by_basis = pd.concat(
-        [
-            by_level.assign(basis=0, units=1),
-            by_level[by_level["places"] > 0].assign(basis=1, units=by_level["places"]),
-        ],
-        ignore_index=True,
-    )
+    bases = [by_level.assign(basis=0, units=1)]
+    if edition.has_places:  # a register without places has no places-basis market at all
+        with_places = by_level[by_level["places"] > 0]
+        bases.append(with_places.assign(basis=1, units=with_places["places"]))
+    by_basis = pd.concat(bases, ignore_index=True)
     by_flag = pd.concat(
         [
             by_basis.assign(include_local_authority=True),
-            by_basis[~by_basis["is_local_authority"]].assign(include_local_authority=False),
+            by_basis[~by_basis["is_local_authority"].to_numpy(dtype=bool)].assign(include_local_authority=False),
         ],
         ignore_index=True,
     )
-    columns = ["basis", "level", "include_local_authority", "owner", "owner_type", "units"]
+    columns = ["basis", "level", "include_local_authority", "owner", "owner_type", "owner_known", "evidence_day"]
+    columns.append("units")
     by_geography = pd.concat(
         [
             by_flag[[*columns, column]].rename(columns={column: "geography"}).dropna(subset="geography")
@@ -197,11 +222,61 @@ def _top_owners(rows: pd.DataFrame, owners: pd.DataFrame, identities: pd.DataFra
     return top.sort_values([*MARKET, "rank"], ignore_index=True)
 
 
-def date_figures(homes: pd.DataFrame, geographies: Geographies) -> DateFigures:
-    """Every market's figures for one date's homes."""
-    rows, identities = _long(homes, geographies)
+def _coverage(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per market: percent of homes and of places whose owner is known from fresh evidence, and
+    the oldest and newest evidence day (proleptic ordinal) its owner types rest on.
+
+    Coverage does not depend on the basis chosen: a places-basis market carries its homes'
+    coverage too (from the homes-basis rows of the same geography, level and flag)."""
+    known = rows.assign(known_units=rows["units"] * rows["owner_known"].astype("int64"))
+    grouped = known.groupby(MARKET, sort=False).agg(
+        units=("units", "sum"),
+        known_units=("known_units", "sum"),
+        links_oldest=("evidence_day", "min"),
+        links_newest=("evidence_day", "max"),
+    )
+    grouped["coverage"] = grouped["known_units"] * 100 / grouped["units"]
+    by_basis = grouped["coverage"].unstack("basis")
+    same = ["geography", "level", "include_local_authority"]
+    wide = pd.DataFrame(
+        {
+            "coverage_homes": by_basis.get(0, np.nan),
+            "coverage_places": by_basis.get(1, np.nan),
+        },
+        index=by_basis.index,
+    ).reset_index()
+    result = grouped[["links_oldest", "links_newest"]].reset_index().merge(wide, on=same, how="left")
+    return result.astype({"links_oldest": "float64", "links_newest": "float64"})
+
+
+def _counts_only(rows: pd.DataFrame) -> pd.DataFrame:
+    """Homes and units of each market, with no concentration (the register names no owners)."""
+    headline = rows.groupby(MARKET).agg(homes=("units", "size"), units=("units", "sum")).reset_index()
+    nothing = {name: np.nan for name in ("owners", "hhi", "cr4", "cr10", *_FOR_SHARES)}
+    return headline[headline["units"] > 0].assign(**nothing).reset_index(drop=True)
+
+
+_FOR_SHARES = ("owners_for_25_percent", "owners_for_50_percent")
+
+
+def _empty_like(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series(dtype="float64") for column in columns})
+
+
+def date_figures(homes: pd.DataFrame, geographies: Geographies, edition: Edition | None = None) -> DateFigures:
+    """Every market's figures for one date's homes (counts only when its register names no owners)."""
+    edition = edition or Edition()
+    rows, identities = _long(homes, geographies, edition)
+    coverage = _coverage(rows)
+    if not edition.has_owner_names:
+        return DateFigures(
+            headline=_counts_only(rows).merge(coverage, on=MARKET, how="left"),
+            owner_type_shares=_empty_like([*MARKET, *OwnerType.values]),
+            size_bands=_empty_like([*MARKET, "band", "owners", "units", "share"]),
+            top_owners=_empty_like([*MARKET, "owner", "rank", "units", "share"]),
+        )
     owners = _owners(rows)
-    headline = _headline(owners)
+    headline = _headline(owners).merge(coverage, on=MARKET, how="left")
     return DateFigures(
         headline=headline,
         owner_type_shares=_owner_type_shares(rows, headline),
@@ -218,16 +293,18 @@ CHANGED = ["units", "owners", "hhi", "cr4", "cr10"]
 def changes(headlines: pd.DataFrame, dates: list[Any]) -> pd.DataFrame:
     """For every market and date (MARKET + as_of), the change since the previous snapshot
     date and since the first, in `previous_*` and `first_*` columns (NaN where the same
-    market has no snapshot on that date)."""
+    market has no snapshot on that date, or a figure was not measured on either)."""
     later = dict(itertools.pairwise(dates))
     values = headlines[[*MARKET, "as_of", *CHANGED]]
     previous = values.assign(as_of=values["as_of"].map(later), previous_as_of=values["as_of"]).dropna(subset="as_of")
-    first = values[values["as_of"] == dates[0]].drop(columns="as_of").assign(first_as_of=dates[0])
+    # Each market's own first date: a places market starts with the first register that has places.
+    firsts = values.sort_values("as_of").drop_duplicates(MARKET)
+    first = firsts.rename(columns={"as_of": "first_as_of"})
     frame = values.merge(previous, on=[*MARKET, "as_of"], how="left", suffixes=("", "_previous"))
     frame = frame.merge(first, on=MARKET, how="left", suffixes=("", "_first"))
     for name in CHANGED:
         frame[f"previous_{name}"] = frame[name] - frame[f"{name}_previous"]
         frame[f"first_{name}"] = frame[name] - frame[f"{name}_first"]
-    frame.loc[frame["as_of"] == dates[0], "first_as_of"] = None
+    frame.loc[frame["as_of"] == frame["first_as_of"], "first_as_of"] = None
     keep = [f"{when}_{name}" for when in ("previous", "first") for name in ["as_of", *CHANGED]]
     return frame[[*MARKET, "as_of", *keep]]

@@ -122,6 +122,7 @@ def _with_codes(figures: DateFigures, geographies: Geographies, as_of: datetime.
 def snapshots_compute(progress: Progress) -> Computed:
     """Every market and cost snapshot's values, from the registers, the graph and placements."""
     computed = Computed(dates=inputs.snapshot_dates())
+    editions = inputs.register_editions()
     names = inputs.geography_names()
     providers = inputs.provider_names()
     digest = hashlib.sha256(json.dumps([day.isoformat() for day in computed.dates]).encode())
@@ -131,13 +132,14 @@ def snapshots_compute(progress: Progress) -> Computed:
         homes = inputs.market_homes_frame(as_of, providers)
         _frame_digest(digest, homes)
         geographies = Geographies.of(homes)
-        per_date.append(_with_codes(date_figures(homes, geographies), geographies, as_of))
+        figures = date_figures(homes, geographies, editions.get(as_of))
+        per_date.append(_with_codes(figures, geographies, as_of))
     progress("costs")
     placements = inputs.placements_frame()
     _frame_digest(digest, placements)
     computed.costs = cost_figures(placements, names)
     progress("assembling snapshots")
-    computed.markets = market_values(per_date, computed.dates, names)
+    computed.markets = market_values(per_date, computed.dates, names, editions)
     computed.inputs_digest = digest.hexdigest()
     computed.content_digest = _content_digest(computed)
     return computed

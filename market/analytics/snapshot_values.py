@@ -21,6 +21,7 @@ from market.analytics.market import (
     MARKET,
     SIZE_BANDS,
     DateFigures,
+    Edition,
     changes,
     geography_level,
 )
@@ -36,6 +37,22 @@ def _number(value: Any) -> int | None:
 
 def _percent(value: Any) -> float:
     return round(float(value), DECIMALS)
+
+
+def _measured(value: Any) -> float | None:
+    """A percent or index, or None where it was not measured (never NaN: JSON has none)."""
+    return None if pd.isna(value) else _percent(value)
+
+
+def _day(value: Any) -> datetime.date | None:
+    return None if pd.isna(value) else datetime.date.fromordinal(int(value))
+
+
+def counts_only_reason(as_of: datetime.date, edition: Edition) -> str:
+    """Why a date publishes counts only, in plain words; "" when it does not."""
+    if edition.has_owner_names:
+        return ""
+    return f"The {as_of.year} register names no owners, so no concentration can be measured."
 
 
 def _owner_type_shares(frame: pd.DataFrame) -> dict[Key, dict[str, float]]:
@@ -71,22 +88,25 @@ def _top_owners(frame: pd.DataFrame) -> dict[Key, list[dict[str, Any]]]:
     return owners
 
 
-def _change(record: dict[str, Any], when: str) -> dict[str, Any] | None:
+def _change(record: dict[str, Any], when: str, editions: dict[datetime.date, Edition]) -> dict[str, Any] | None:
+    """The change since an earlier date; `edition_break` when the two registers differ in kind
+    (then the change is not like with like and pages must not present it as growth)."""
     as_of = record[f"{when}_as_of"]
     if as_of is None or pd.isna(as_of):
         return None
-    values: dict[str, Any] = {"as_of": as_of.isoformat()}
+    edition_break = editions.get(as_of, Edition()).key != editions.get(record["as_of"], Edition()).key
+    values: dict[str, Any] = {"as_of": as_of.isoformat(), "edition_break": edition_break}
     for name in CHANGED:
         value = record[f"{when}_{name}"]
-        values[name] = int(value) if name in ("units", "owners") else _percent(value)
+        values[name] = _number(value) if name in ("units", "owners") else _measured(value)
     return values
 
 
-def _changes(frame: pd.DataFrame) -> dict[Key, dict[str, dict[str, Any] | None]]:
+def _changes(frame: pd.DataFrame, editions: dict[datetime.date, Edition]) -> dict[Key, dict[str, Any]]:
     return {
         tuple(record[name] for name in KEY): {
-            "change_since_previous": _change(record, "previous"),
-            "change_since_first": _change(record, "first"),
+            "change_since_previous": _change(record, "previous", editions),
+            "change_since_first": _change(record, "first", editions),
         }
         for record in frame.to_dict("records")
     }
@@ -97,43 +117,63 @@ def _concat(per_date: list[DateFigures], part: str) -> pd.DataFrame:
 
 
 def market_values(
-    per_date: list[DateFigures], dates: list[datetime.date], names: dict[str, str]
+    per_date: list[DateFigures],
+    dates: list[datetime.date],
+    names: dict[str, str],
+    editions: dict[datetime.date, Edition] | None = None,
 ) -> list[dict[str, Any]]:
     """MarketSnapshot field values (run excepted) of every market on every date, in key order."""
     if not per_date:
         return []
+    editions = editions or {}
     headline = _concat(per_date, "headline").sort_values(KEY, ignore_index=True)
-    shares = _owner_type_shares(_concat(per_date, "owner_type_shares"))
-    bands = _size_bands(_concat(per_date, "size_bands"))
-    top = _top_owners(_concat(per_date, "top_owners"))
-    changed = _changes(changes(headline, dates))
-    values = []
-    for record in headline.to_dict("records"):
-        key = tuple(record[name] for name in KEY)
-        code = record["geography"]
-        values.append(
-            {
-                "as_of": record["as_of"],
-                "geography_level": geography_level(code),
-                "geography_code": code,
-                "geography_name": names.get(code, code),
-                "basis": str(BASES[record["basis"]]),
-                "level": str(LEVELS[record["level"]]),
-                "include_local_authority": bool(record["include_local_authority"]),
-                "homes": int(record["homes"]),
-                "units": int(record["units"]),
-                "owners": int(record["owners"]),
-                "hhi": _percent(record["hhi"]),
-                "cr4": _percent(record["cr4"]),
-                "cr10": _percent(record["cr10"]),
-                "figures": {
-                    "owners_for_25_percent": int(record["owners_for_25_percent"]),
-                    "owners_for_50_percent": int(record["owners_for_50_percent"]),
-                    "owner_type_shares": shares[key],
-                    "size_bands": bands[key],
-                    "top_owners": top[key],
-                    **changed[key],
-                },
-            }
-        )
-    return values
+    parts: dict[str, dict[Key, Any]] = {
+        "owner_type_shares": _owner_type_shares(_concat(per_date, "owner_type_shares")),
+        "size_bands": _size_bands(_concat(per_date, "size_bands")),
+        "top_owners": _top_owners(_concat(per_date, "top_owners")),
+        "changes": _changes(changes(headline, dates), editions),
+    }
+    return [
+        _market_value(record, names, editions.get(record["as_of"], Edition()), parts)
+        for record in headline.to_dict("records")
+    ]
+
+
+def _market_value(
+    record: dict[str, Any], names: dict[str, str], edition: Edition, parts: dict[str, dict[Key, Any]]
+) -> dict[str, Any]:
+    key = tuple(record[name] for name in KEY)
+    code = record["geography"]
+    return {
+        "as_of": record["as_of"],
+        "geography_level": geography_level(code),
+        "geography_code": code,
+        "geography_name": names.get(code, code),
+        "basis": str(BASES[record["basis"]]),
+        "level": str(LEVELS[record["level"]]),
+        "include_local_authority": bool(record["include_local_authority"]),
+        "homes": int(record["homes"]),
+        "units": int(record["units"]),
+        "owners": _number(record["owners"]),
+        "hhi": _measured(record["hhi"]),
+        "cr4": _measured(record["cr4"]),
+        "cr10": _measured(record["cr10"]),
+        "coverage_homes": _measured(record["coverage_homes"]),
+        "coverage_places": _measured(record["coverage_places"]),
+        "links_oldest": _day(record["links_oldest"]),
+        "links_newest": _day(record["links_newest"]),
+        "figures": {
+            "owners_for_25_percent": _number(record["owners_for_25_percent"]),
+            "owners_for_50_percent": _number(record["owners_for_50_percent"]),
+            "owner_type_shares": parts["owner_type_shares"].get(key, {}),
+            "size_bands": parts["size_bands"].get(key, {}),
+            "top_owners": parts["top_owners"].get(key, []),
+            "counts_only_reason": counts_only_reason(record["as_of"], edition),
+            "edition": {
+                "has_owner_names": edition.has_owner_names,
+                "has_places": edition.has_places,
+                "name": edition.name,
+            },
+            **parts["changes"][key],
+        },
+    }

@@ -250,6 +250,7 @@ def test_local_authority_homes_count_only_when_included():
         "private_individual": 50.0,
         "private_corporate": 0.0,
         "private_investment": 0.0,
+        "private_unknown": 0.0,
         "unknown": 0.0,
     }
     assert excluded.figures["owner_type_shares"]["local_authority"] == 0.0
@@ -349,6 +350,7 @@ def test_change_since_previous_and_first_dates():
     assert latest.hhi == round(2500 + (100 / 6) ** 2 + (100 / 3) ** 2, 4)
     assert latest.figures["change_since_previous"] == {
         "as_of": "2024-03-31",
+        "edition_break": False,
         "units": 2,
         "owners": 1,
         "hhi": round(latest.hhi - 5200.0, 4),
@@ -357,6 +359,7 @@ def test_change_since_previous_and_first_dates():
     }
     assert latest.figures["change_since_first"] == {
         "as_of": "2023-03-31",
+        "edition_break": False,
         "units": 6,
         "owners": 2,
         "hhi": round(latest.hhi - 10000.0, 4),

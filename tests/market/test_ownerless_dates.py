@@ -1,0 +1,133 @@
+"""Registers without places (2015) or without owner names (2015-2017) recompute and publish
+counts only, with the reason; every figure carries its coverage (issue 11, parts 6 and
+"unknown is unknown")."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from market.models import ENGLAND_CODE, MarketSnapshot
+from ownership.models import Entity
+from providers.models import Home, Sector
+from tests.market.test_analytics import authority, observe, provider, recompute, snapshot
+from tests.ownership.factories import HomeFactory, MajorityShareholdingFactory, PrivateEquityFirmFactory
+
+pytestmark = pytest.mark.django_db
+
+MARCH_2015 = datetime.date(2015, 3, 31)
+MARCH_2016 = datetime.date(2016, 3, 31)
+MARCH_2018 = datetime.date(2018, 3, 31)
+MARCH_2023 = datetime.date(2023, 3, 31)
+LEEDS = "E08000035"
+LEVELS = ("registered", "provider", "ultimate")
+
+
+@pytest.fixture(autouse=True)
+def _reference(reference_data):
+    return None
+
+
+def ownerless_home(as_of: datetime.date, *, places: int | None, sector: str = Sector.PRIVATE) -> Home:
+    """A home as a register naming no owners saw it: no owner name, no provider organisation."""
+    home = HomeFactory(
+        provider_organisation=None,
+        registered_owner_name="",
+        places=places,
+        local_authority=authority(LEEDS),
+        sector=sector,
+    )
+    observe(home, as_of, registered_owner_name="", provider_organisation=None, places=places)
+    return home
+
+
+def test_a_database_whose_only_register_names_no_owners_publishes_counts_only_with_the_reason():
+    ownerless_home(MARCH_2016, places=4)
+    ownerless_home(MARCH_2016, places=2)
+    ownerless_home(MARCH_2016, places=3, sector=Sector.LOCAL_AUTHORITY)
+
+    recompute()
+
+    for level in LEVELS:
+        places = snapshot(as_of=MARCH_2016, level=level)
+        homes = snapshot(as_of=MARCH_2016, level=level, basis="homes")
+        assert (places.homes, places.units, homes.units) == (3, 9, 3)
+        # Before: HHI 7.0 / 10,000 and "Unknown 100%", as if one or many owners were known.
+        for found in (places, homes):
+            assert (found.owners, found.hhi, found.cr4, found.cr10) == (None, None, None, None)
+            assert found.figures["owner_type_shares"] == {}
+            assert found.figures["top_owners"] == []
+            assert found.figures["size_bands"] == {}
+            assert found.figures["owners_for_25_percent"] is None
+            assert found.figures["counts_only_reason"] == (
+                "The 2016 register names no owners, so no concentration can be measured."
+            )
+    excluded = snapshot(as_of=MARCH_2016, include_local_authority=False)
+    assert (excluded.homes, excluded.units) == (2, 6)
+
+
+def test_a_register_without_places_publishes_homes_only_and_no_places_basis():
+    for _ in range(3):
+        ownerless_home(MARCH_2015, places=None)
+
+    run = recompute()
+
+    found = MarketSnapshot.objects.filter(run=run)
+    assert set(found.values_list("basis", flat=True)) == {"homes"}
+    england = snapshot(as_of=MARCH_2015, basis="homes")
+    assert (england.homes, england.units, england.hhi, england.coverage_places) == (3, 3, None, None)
+    assert england.figures["edition"] == {"has_owner_names": False, "has_places": False, "name": ""}
+
+
+def test_a_change_across_an_edition_break_is_flagged():
+    ownerless_home(MARCH_2016, places=4)
+    named = HomeFactory(
+        provider_organisation=provider("Named Care Limited"), places=4, local_authority=authority(LEEDS)
+    )
+    observe(named, MARCH_2016, registered_owner_name="", provider_organisation=None)
+    observe(named, MARCH_2018)
+
+    recompute()
+
+    change = snapshot(as_of=MARCH_2018, basis="homes").figures["change_since_previous"]
+    assert change["edition_break"] is True
+    assert (change["units"], change["hhi"], change["owners"]) == (-1, None, None)
+    assert snapshot(as_of=MARCH_2018, basis="homes").hhi == 10000.0
+
+
+def _held_by_fund(name: str, observed_on: datetime.date) -> Entity:
+    organisation = provider(name)
+    MajorityShareholdingFactory(
+        subject=organisation.entity, interested_party=PrivateEquityFirmFactory(), observed_on=observed_on
+    )
+    return organisation
+
+
+def test_coverage_counts_homes_and_places_whose_owner_is_known_from_fresh_links(settings):
+    settings.OWNERSHIP_LINKS_MAX_AGE_DAYS = 1096
+    fresh = _held_by_fund("Fresh Care Limited", datetime.date(2024, 6, 1))  # after the date: not older
+    stale = _held_by_fund("Stale Care Limited", datetime.date(2019, 1, 1))  # 1,550 days before
+    unlinked = provider("Unlinked Care Limited")  # private, owner not known
+    for organisation, places in ((fresh, 6), (stale, 3), (unlinked, 1)):
+        home = HomeFactory(provider_organisation=organisation, places=places, local_authority=authority(LEEDS))
+        observe(home, MARCH_2023)
+
+    recompute()
+
+    for level in LEVELS:
+        for basis in ("homes", "places"):
+            found = snapshot(as_of=MARCH_2023, level=level, basis=basis)
+            assert (found.coverage_homes, found.coverage_places) == (33.3333, 60.0)
+            assert (found.links_oldest, found.links_newest) == (datetime.date(2019, 1, 1), datetime.date(2024, 6, 1))
+    assert snapshot(as_of=MARCH_2023, code=LEEDS).coverage_places == 60.0
+
+
+def test_coverage_follows_the_links_age_setting(settings):
+    settings.OWNERSHIP_LINKS_MAX_AGE_DAYS = 2000
+    stale = _held_by_fund("Stale Care Limited", datetime.date(2019, 1, 1))
+    observe(HomeFactory(provider_organisation=stale, places=3, local_authority=authority(LEEDS)), MARCH_2023)
+
+    recompute()
+
+    assert snapshot(as_of=MARCH_2023, code=ENGLAND_CODE).coverage_homes == 100.0
