@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from ownership import selectors as ownership_selectors
-from ownership.models import Entity, Interest, OwnerTypeOverride
+from ownership.models import Entity, HomeOwnershipCorrection, Interest, OwnerTypeOverride
 from providers.models import Home, ImportRun, ProviderOrganisation
 
 Resolution = ownership_selectors.Resolution
@@ -43,11 +43,13 @@ def _graph_version() -> str:
     worker process computes the same key."""
     runs, entities, interests = ImportRun._meta.db_table, Entity._meta.db_table, Interest._meta.db_table
     overrides, providers = OwnerTypeOverride._meta.db_table, ProviderOrganisation._meta.db_table
+    homes, corrections = Home._meta.db_table, HomeOwnershipCorrection._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT (SELECT max(finished_at) FROM {runs}), (SELECT max(id) FROM {entities}),"  # noqa: S608 - table names only
             f" (SELECT max(id) FROM {interests}), (SELECT count(*) FROM {interests}),"
-            f" (SELECT max(id) FROM {overrides}), (SELECT count(*) FROM {providers})"
+            f" (SELECT max(id) FROM {overrides}), (SELECT count(*) FROM {providers}),"
+            f" (SELECT max(id) FROM {homes}), (SELECT max(id) FROM {corrections})"
         )
         parts = [cache.get(GENERATION_KEY, 0), *cursor.fetchone()]
     return hashlib.sha256(str(parts).encode()).hexdigest()
@@ -59,9 +61,15 @@ def _graph_version() -> str:
 _in_process: dict[str, dict[int, Resolution]] = {}
 
 
+def registry_state(as_of: datetime.date) -> str:
+    """A key that changes whenever what the public registry shows on `as_of` may change (an
+    import, a change to the graph, a curator's edit), for caching what is built from it."""
+    return f"{as_of.isoformat()}:{_graph_version()}"
+
+
 def resolutions_on(as_of: datetime.date) -> dict[int, Resolution]:
     """Home id -> ultimate owner resolution for every home open on `as_of` (cached)."""
-    key = f"registry:resolutions:{as_of.isoformat()}:{_graph_version()}"
+    key = f"registry:resolutions:{registry_state(as_of)}"
     resolved = _in_process.get(key)
     if resolved is not None:
         return resolved

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+import hashlib
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.cache import cache
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -14,6 +20,8 @@ from ownership.api import PublicApiView, ResolutionOutput
 from providers.models import Home
 from registry import selectors
 from registry.forms import HomeFilterForm
+
+RESULTS_SECONDS = 10 * 60
 
 
 class HomeOutput(serializers.Serializer[object]):
@@ -69,12 +77,25 @@ class HomeListApi(PublicApiView):
         form = HomeFilterForm(request.query_params)
         if not form.is_valid():
             return Response({"errors": form.errors.get_json_data()}, status=400)
-        resolutions = pages.resolutions_on(pages.today())
+        as_of = pages.today()
+        # Public data that changes only with the registry's state: each page of each filter is
+        # built once per state (its links name the host asked, so the host is in the key).
+        asked = urlencode(sorted(request.query_params.lists()), doseq=True)
+        state = f"{pages.registry_state(as_of)}|{request.get_host()}?{asked}"
+        key = "registry:homes-api:" + hashlib.sha256(state.encode()).hexdigest()
+        body = cache.get(key)
+        if body is None:
+            body = self._page(request, form, as_of)
+            cache.set(key, body, timeout=RESULTS_SECONDS)
+        return Response(body)
+
+    def _page(self, request: Request, form: HomeFilterForm, as_of: datetime.date) -> dict[str, Any]:
+        resolutions = pages.resolutions_on(as_of)
         homes = selectors.homes_matching(form.filters(), resolutions)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(homes, request, view=self)
         data = HomeOutput(page, many=True, context={"resolutions": resolutions}).data
-        return paginator.get_paginated_response(data)
+        return dict(paginator.get_paginated_response(data).data)
 
 
 class HomeDetailApi(PublicApiView):

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
+import hashlib
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from ownership import pages
 from ownership import selectors as ownership_selectors
@@ -14,14 +21,31 @@ from registry import selectors
 from registry.forms import HomeFilterForm
 
 PAGE_SIZE = 50
+RESULTS_SECONDS = 10 * 60
 
 
 @login_not_required
 def homes(request: HttpRequest) -> HttpResponse:
+    as_of = pages.today()
+    # The results are public and change only with the registry's state, so a rendering is kept
+    # for every filter and page: under load, a request is then a cache read, not a page build.
+    # The page around it (navigation, the per-request nonce) is rendered for each request.
+    filters = urlencode(sorted(request.GET.lists()), doseq=True)
+    key = "registry:homes-page:" + hashlib.sha256(f"{pages.registry_state(as_of)}?{filters}".encode()).hexdigest()
+    rendered: tuple[str, bool] | None = cache.get(key)
+    if rendered is None:
+        rendered = _homes_results(request, as_of)
+        cache.set(key, rendered, timeout=RESULTS_SECONDS)
+    results, has_errors = rendered
+    context = {"results": mark_safe(results), "has_errors": has_errors}  # noqa: S308 - our own template's output
+    return render(request, "registry/homes.html", context)
+
+
+def _homes_results(request: HttpRequest, as_of: datetime.date) -> tuple[str, bool]:
+    """The filters and the page of homes they match, as HTML, and whether a filter was refused."""
     form = HomeFilterForm(request.GET or None)
     if request.GET:
         form.is_valid()  # errors are shown; the valid filters still apply
-    as_of = pages.today()
     resolutions = pages.resolutions_on(as_of)
     matching = selectors.homes_matching(form.filters(), resolutions)
     page = Paginator(matching, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -35,7 +59,7 @@ def homes(request: HttpRequest) -> HttpResponse:
         "query_string": query.urlencode(),
         "as_of": as_of,
     }
-    return render(request, "registry/homes.html", context)
+    return render_to_string("registry/_homes_results.html", context), bool(form.errors)
 
 
 @login_not_required

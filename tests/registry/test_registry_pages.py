@@ -114,3 +114,25 @@ def test_a_closed_home_shows_the_owner_of_its_last_day_open(client: Client, mark
     Home.objects.filter(pk=home.pk).update(closed_on=datetime.date(2025, 3, 31))
     body = client.get(f"/api/v1/homes/{home.urn}/").json()
     assert body["ultimate_owner"]["name"] == "Oakfield Capital Partners"
+
+
+def test_a_page_of_results_is_built_once_per_registry_state(client: Client, market, monkeypatch):
+    """Under load every request rebuilt the same public page; now each filter's page is built
+    once, and a change to the registry is shown at once."""
+    from ownership import pages
+    from registry import selectors
+
+    built = []
+    matching = selectors.homes_matching
+    monkeypatch.setattr(selectors, "homes_matching", lambda *args: built.append(args) or matching(*args))
+    for _ in range(3):
+        assert "3 homes" in client.get("/registry/").content.decode()
+        assert client.get("/api/v1/homes/").json()["count"] == 3
+    assert len(built) == 2  # the page and the API, once each
+    assert client.get("/registry/", {"region": "E12000002"}).content.decode().count("1 home") == 1
+    assert len(built) == 3  # another filter is another page
+
+    Home.objects.filter(pk=market["b"].pk).update(places=9, closed_on=datetime.date(2026, 1, 1))
+    pages.registry_changed()  # what a curator's edit in the admin calls
+    assert "2 homes" in client.get("/registry/").content.decode()
+    assert client.get("/api/v1/homes/").json()["count"] == 2
