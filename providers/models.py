@@ -167,6 +167,15 @@ class ImportRun(models.Model):
     rejected_rows = models.JSONField(default=list, blank=True)
     summary = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    # What an Ofsted register edition holds (null: not a register, or not yet read). A date
+    # whose register names no owners can publish counts only; places unknown stay unknown.
+    has_owner_names = models.BooleanField(null=True, blank=True)
+    has_places = models.BooleanField(null=True, blank=True)
+    lists = models.CharField(max_length=255, blank=True, help_text="What the register lists, in plain words.")
+    is_complete_register = models.BooleanField(
+        null=True, blank=True, help_text="False when the file lists only some registered providers (e.g. inspected)."
+    )
+    lists_source = models.CharField(max_length=255, blank=True, help_text="Where 'lists' comes from.")
 
     class Meta:
         ordering = ["-started_at"]
