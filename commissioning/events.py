@@ -8,11 +8,11 @@ signals: a signal fires on every save (fixtures, admin, imports, a status change
 reason) and hides the workflow in the model layer; a publish call sits in the service beside
 the write it describes, and says which object the event is about.
 
-Nothing is delivered for a rolled-back transaction: each subscriber is called from
-`transaction.on_commit`, after the writes are visible to every other connection. Subscribers
-must be quick and should not raise (the person's action has already succeeded; one that does is
-logged and the others are still called); the trust app's subscriber hands the event to a Celery
-task. Events carry ids, never objects.
+Each subscriber is called at once, inside the service's transaction, and must only write its
+work into the outbox (config.tasks.schedule_task): the work then commits, or rolls back, with
+the step itself, and the outbox delivers it once after the commit, whatever fails on the way
+(ADR 22). The trust app's subscriber schedules the task that writes the trust log entry. Events
+carry ids, never objects.
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ import contextlib
 import contextvars
 import enum
 from collections.abc import Callable, Iterator
-
-from django.db import transaction
 
 
 class JourneyEventKind(enum.StrEnum):
@@ -67,20 +65,9 @@ def journey_event_unsubscribe(handler: JourneyEventHandler) -> None:
 
 
 def journey_event_publish(kind: JourneyEventKind, object_id: int) -> None:
-    """Tell every subscriber, once the current transaction commits, that `kind` happened to the
-    object with `object_id`. Called by the services inside their transaction."""
+    """Tell every subscriber that `kind` happened to the object with `object_id`. Called by the
+    services inside their transaction; the subscribers write their work into the outbox in it."""
     if _paused.get():
         return
     for handler in list(_subscribers):
-        # robust: a failing subscriber is logged and the others still hear of the event.
-        transaction.on_commit(_delivery(handler, kind, object_id), robust=True)
-
-
-def _delivery(handler: JourneyEventHandler, kind: JourneyEventKind, object_id: int) -> Callable[[], None]:
-    # A named function rather than functools.partial: Django names the callback when it logs
-    # a failure, and a partial has no name.
-    def deliver() -> None:
         handler(kind, object_id)
-
-    deliver.__qualname__ = f"journey event {kind}:{object_id} to {getattr(handler, '__qualname__', handler)}"
-    return deliver

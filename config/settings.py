@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "outbox",
     "geography",
     "accounts",
     "providers",
@@ -111,7 +112,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = redis_url("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Redis with short timeouts, the database while Redis is unreachable (config/cache.py, ADR 22).
+    CACHES = {
+        "default": {
+            "BACKEND": "config.cache.FallbackCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"FALLBACK_TABLE": "outbox_cache_fallback", "RETRY_AFTER": 30, "SOCKET_TIMEOUT": 0.5},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -122,6 +130,17 @@ CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# A request never waits on Redis (ADR 22): the outbox relay is sent with no retries, short
+# timeouts and no result, and a send that fails leaves its message for the outbox's sweep.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2, "max_retries": 0}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+CELERY_REDIS_SOCKET_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The queue this deployment's workers read and its web processes send to.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
+# How long delivered outbox messages are kept, for the administrators' view of what was sent.
+OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 7, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60, minimum=1)
 # No project-wide soft limit: Celery refuses to send a task whose inherited soft limit
 # exceeds its own hard limit. Tasks that want a soft limit set both.
@@ -129,6 +148,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Europe/London"
 # Periodic schedules live here, in one place (Celery beat reads them).
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # The outbox's sweep: messages whose send after commit failed (Redis down) or whose worker
+    # died are sent again; delivered ones past OUTBOX_RETENTION_DAYS are forgotten.
+    "sweep-outbox": {"task": "outbox.sweep_task", "schedule": 60.0},
+    # Nightly and daily jobs missed while beat, Redis or the workers were down run once more
+    # (outbox.periodic); beat also catches up when it starts.
+    "catch-up-periodic-jobs": {"task": "outbox.periodic_jobs_watchdog_task", "schedule": 600.0},
     # Every market and cost snapshot, from the registers, the ownership graph and placements.
     "recompute-market-nightly": {
         "task": "market.recompute_market_task",
@@ -197,6 +222,9 @@ SPREADSHEET_MAX_UNCOMPRESSED_BYTES = env_int("SPREADSHEET_MAX_UNCOMPRESSED_BYTES
 SPREADSHEET_MAX_SHARED_STRINGS = env_int("SPREADSHEET_MAX_SHARED_STRINGS", 500_000, minimum=1)
 # JSON nested deeper than this is refused (BODS files, API request bodies) before it is parsed.
 JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 64, minimum=1)
+# A home's owner counts as known, for a figure's coverage, when the links its owner type rests
+# on were stated no more than this many days before the figure's date (three years).
+OWNERSHIP_LINKS_MAX_AGE_DAYS = env_int("OWNERSHIP_LINKS_MAX_AGE_DAYS", 1096, minimum=1)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -226,9 +254,6 @@ ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 # Records the user's own address as verified, not unverified, so a reset request cannot block MFA set-up.
 ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "accounts.tokens.ProvedAddressResetTokenGenerator"  # noqa: S105 - a class
 ACCOUNT_SESSION_REMEMBER = False
-# A home's owner counts as known, for a figure's coverage, when the links its owner type rests
-# on were stated no more than this many days before the figure's date (three years).
-OWNERSHIP_LINKS_MAX_AGE_DAYS = env_int("OWNERSHIP_LINKS_MAX_AGE_DAYS", 1096, minimum=1)
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",

@@ -23,9 +23,16 @@ if os.environ.get("BENCH_DATABASE_NAME"):
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; never used outside tests
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# A Celery worker a fault test starts writes its e-mails to files, for the test to count.
+if os.environ.get("TEST_EMAIL_DIR"):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ["TEST_EMAIL_DIR"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Tasks run in-process in tests unless a test starts a real worker itself.
 CELERY_TASK_ALWAYS_EAGER = True
+# A worker a fault test starts sends as a deployed worker does: through the broker.
+if os.environ.get("TEST_WORKER_SENDS_THROUGH_BROKER"):
+    CELERY_TASK_ALWAYS_EAGER = False
 # Importer tests would otherwise recompute the market after every import; tests that want it
 # turn it on.
 MARKET_RECOMPUTE_AFTER_IMPORT = False

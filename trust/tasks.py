@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import datetime
-import logging
 
 from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
 from commissioning.events import JourneyEventKind
+from config.tasks import schedule_task
 from trust.commitments import commitments_check
 from trust.indicators import relationship_indicators_recompute_all
 from trust.journey import journey_event_record, journey_events_reconcile
 from trust.redaction import redaction_requests_by_retention
 from trust.transparency import transparency_digest_publish
-
-logger = logging.getLogger(__name__)
 
 # The nightly sweep looks this far back for journey events whose task was lost: two nights, so
 # one missed run of the sweep itself loses nothing.
@@ -25,13 +23,9 @@ RECONCILE_WINDOW = datetime.timedelta(days=2)
 
 def journey_event_deliver(kind: JourneyEventKind, object_id: int) -> None:
     """The trust app's subscriber to journey events (see commissioning.events and TrustConfig).
-    It is called after the journey's commit, so, like config.tasks.schedule_task's delivery, it
-    only sends the task and never turns the person's successful action into an error: a failure
-    is logged, and the nightly sweep records the event."""
-    try:
-        journey_event_record_task.delay(str(kind), object_id)
-    except Exception:
-        logger.exception("Journey event %s:%s was not recorded; the nightly sweep will record it", kind, object_id)
+    Called inside the journey's transaction, it writes the recording task into the outbox, which
+    delivers it once after the commit (ADR 22); the nightly sweep stays as a second net."""
+    schedule_task("trust.journey_event_record_task", str(kind), object_id)
 
 
 # A lost connection or a deadlock is worth a retry; the event key makes a retry harmless. A soft
