@@ -74,28 +74,29 @@ class HomeListApi(PublicApiView):
         summary="Open children's homes, filtered",
     )
     def get(self, request: Request) -> Response:
-        form = HomeFilterForm(request.query_params)
-        if not form.is_valid():
-            return Response({"errors": form.errors.get_json_data()}, status=400)
         as_of = pages.today()
-        # Public data that changes only with the registry's state: each page of each filter is
-        # built once per state (its links name the host asked, so the host is in the key).
+        # Public data that changes only with the registry's state: each answer to each query is
+        # built once per state, refusals included (the filters' choices cost queries to check).
+        # Its links name the host asked, so the host is in the key.
         asked = urlencode(sorted(request.query_params.lists()), doseq=True)
         state = f"{pages.registry_state(as_of)}|{request.get_host()}?{asked}"
         key = "registry:homes-api:" + hashlib.sha256(state.encode()).hexdigest()
-        body = cache.get(key)
-        if body is None:
-            body = self._page(request, form, as_of)
-            cache.set(key, body, timeout=RESULTS_SECONDS)
-        return Response(body)
+        answer: tuple[dict[str, Any], int] | None = cache.get(key)
+        if answer is None:
+            answer = self._answer(request, as_of)
+            cache.set(key, answer, timeout=RESULTS_SECONDS)
+        return Response(answer[0], status=answer[1])
 
-    def _page(self, request: Request, form: HomeFilterForm, as_of: datetime.date) -> dict[str, Any]:
+    def _answer(self, request: Request, as_of: datetime.date) -> tuple[dict[str, Any], int]:
+        form = HomeFilterForm(request.query_params)
+        if not form.is_valid():
+            return {"errors": form.errors.get_json_data()}, 400
         resolutions = pages.resolutions_on(as_of)
         homes = selectors.homes_matching(form.filters(), resolutions)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(homes, request, view=self)
         data = HomeOutput(page, many=True, context={"resolutions": resolutions}).data
-        return dict(paginator.get_paginated_response(data).data)
+        return dict(paginator.get_paginated_response(data).data), 200
 
 
 class HomeDetailApi(PublicApiView):
