@@ -421,8 +421,9 @@ def _serve_and_load(database: str) -> dict[str, object]:
     )
     try:
         _wait_until_up(port)
-        for _ in range(40):  # every worker renders the page once and keeps it
-            _get(port, "/dashboards/")
+        for _ in range(40):  # every worker renders the pages once and keeps them
+            for path in ("/dashboards/", "/registry/", "/api/v1/homes/"):
+                _get(port, path)
         health = _load(port, "/healthz")
         dashboard = _load(port, "/dashboards/")
     finally:
@@ -431,8 +432,14 @@ def _serve_and_load(database: str) -> dict[str, object]:
     return {
         "clients": LOAD_CLIENTS,
         "healthz": health,
+        registry = _load(port, "/registry/")
+        homes_api = _load(port, "/api/v1/homes/")
         "dashboards_overview": dashboard,
-        "rps_ratio_dashboard_to_healthz": round(float(str(dashboard["rps"])) / float(str(health["rps"])), 2),
+        "rps_ratio_dashboard_to_healthz": _rps_ratio(dashboard, health),
+        "registry_homes": registry,
+        "rps_ratio_registry_to_healthz": _rps_ratio(registry, health),
+        "api_homes": homes_api,
+        "rps_ratio_api_homes_to_healthz": _rps_ratio(homes_api, health),
     }
 
 
@@ -445,6 +452,10 @@ def _get(port: int, path: str) -> int:
         response = connection.getresponse()
         response.read()
         return response.status
+def _rps_ratio(page: dict[str, object], health: dict[str, object]) -> float:
+    return round(float(str(page["rps"])) / float(str(health["rps"])), 2)
+
+
     finally:
         connection.close()
 
