@@ -145,7 +145,9 @@ def _owners_resolve(
     return owners, organisation_of_urn
 
 
-def _run_import(path: Path, sha256: str, given_as_of: datetime.date | None, progress: Progress) -> ImportRun:
+def _run_import(
+    path: Path, sha256: str, given_as_of: datetime.date | None, progress: Progress, allow_shrink: str = ""
+) -> ImportRun:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
     table = register_open(path)
@@ -157,11 +159,15 @@ def _run_import(path: Path, sha256: str, given_as_of: datetime.date | None, prog
     ofsted_guards.register_lists_homes(
         name=path.name, children_homes=reading.summary.all_children_home_types, rows=reading.summary.rows
     )
+    baseline = ofsted_guards.RegisterBaseline.load(as_of)
     owners, organisation_of_urn = _owners_resolve(reading, as_of)
     owner_counts = owners.save()
     progress("writing homes and observations")
     applier = HomeApplier.load(as_of=as_of, import_run=run)
     counts = applier.apply(reading.rows, organisation_of_urn, also_listed=reading.rejected_urns)
+    shrink = ofsted_guards.register_shrink_check(
+        baseline, name=path.name, listed_homes=reading.summary.all_children_home_types, allow_shrink=allow_shrink
+    )
     owners.ensure_entities()
     run.counts = {
         **counts,
@@ -171,6 +177,8 @@ def _run_import(path: Path, sha256: str, given_as_of: datetime.date | None, prog
     }
     run.rejected_rows = reading.rejected[:REJECTED_ROWS_KEPT]
     run.summary = {"as_of": as_of.isoformat(), **reading.summary.as_dict(), "changed_fields": applier.changed_fields}
+    if shrink:  # the drop past REGISTER_MAX_SHRINK_PERCENT, and the reason it was allowed
+        run.summary["shrink_allowed"] = shrink
     run.status = ImportRun.Status.SUCCEEDED
     run.finished_at = timezone.now()
     run.save(update_fields=["counts", "rejected_rows", "summary", "status", "finished_at"])
@@ -193,18 +201,23 @@ def _failed_run_record(path: Path, sha256: str, as_of: datetime.date | None, err
 
 
 def ofsted_register_import(
-    *, path: Path | str, as_of: datetime.date | None = None, progress: Progress | None = None
+    *,
+    path: Path | str,
+    as_of: datetime.date | None = None,
+    progress: Progress | None = None,
+    allow_shrink: str = "",
 ) -> ImportRun:
     """Imports one register file, all or nothing; returns its ImportRun.
 
     On failure the database is left as it was, apart from a FAILED ImportRun saying why,
-    and the error is raised again.
+    and the error is raised again. A register far smaller than the previous one is refused
+    unless `allow_shrink` gives the reason (ofsted_guards.register_shrink_check).
     """
     path = Path(path)
     sha256 = file_sha256(path)
     try:
         with transaction.atomic():
-            run = _run_import(path, sha256, as_of, progress or _silent)
+            run = _run_import(path, sha256, as_of, progress or _silent, allow_shrink)
             # The market snapshots are recomputed once this import commits.
             market_recompute_after_import()
     except Exception as error:

@@ -6,16 +6,21 @@ refused before anything changes, and so must a spreadsheet built to exhaust memo
 check raises RegisterRefusedError with a message for the person importing; the import's
 transaction then rolls back, and the command exits non-zero.
 
-This module reads no other importer module, so the readers (ofsted_files) and the import
+This module imports no other importer module, so the readers (ofsted_files) and the import
 (ofsted) can both call it.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Max
+
+from providers.models import Home, HomeObservation
 
 Row = tuple[int, list[Any]]
 
@@ -80,4 +85,64 @@ def register_lists_homes(*, name: str, children_homes: int, rows: int) -> None:
     raise RegisterRefusedError(
         f"{name} {what}: importing it would close every home. Nothing was imported; "
         "check that this is the whole provider-level register."
+    )
+
+
+@dataclass(frozen=True)
+class RegisterBaseline:
+    """What the stored registers held before this import: what a shrink is measured against."""
+
+    previous_on: datetime.date | None
+    previous_homes: int
+    open_homes: int
+
+    @classmethod
+    def load(cls, as_of: datetime.date) -> RegisterBaseline:
+        """The nearest register dated on or before `as_of` (its homes), and the homes open now."""
+        previous_on = HomeObservation.objects.filter(as_of__lte=as_of).aggregate(on=Max("as_of"))["on"]
+        previous_homes = HomeObservation.objects.filter(as_of=previous_on).count() if previous_on else 0
+        return cls(
+            previous_on=previous_on,
+            previous_homes=previous_homes,
+            open_homes=Home.objects.filter(closed_on__isnull=True).count(),
+        )
+
+
+def _drop_percent(before: int, after: int) -> float:
+    return 100 * (before - after) / before if before else 0.0
+
+
+def register_shrink_check(
+    baseline: RegisterBaseline, *, name: str, listed_homes: int, allow_shrink: str
+) -> dict[str, Any] | None:
+    """Refuses a register far smaller than the last, unless a reason is given; returns the record.
+
+    Measured on children's homes listed against the previous register's, and on homes open
+    after the import against those open before it (the closures it makes). Real registers
+    moved by at most 7.5% a year in 2015-2025, so a bigger drop is most likely a partial file.
+    """
+    open_after = Home.objects.filter(closed_on__isnull=True).count()
+    drops = {
+        "homes": _drop_percent(baseline.previous_homes, listed_homes),
+        "open_homes": _drop_percent(baseline.open_homes, open_after),
+    }
+    limit = settings.REGISTER_MAX_SHRINK_PERCENT
+    if max(drops.values()) <= limit:
+        return None
+    record = {
+        "previous_register_on": baseline.previous_on.isoformat() if baseline.previous_on else None,
+        "previous_homes": baseline.previous_homes,
+        "listed_homes": listed_homes,
+        "open_homes_before": baseline.open_homes,
+        "open_homes_after": open_after,
+        "limit_percent": limit,
+    }
+    if allow_shrink.strip():
+        return {**record, "reason": allow_shrink.strip()}
+    raise RegisterRefusedError(
+        f"{name} lists {listed_homes:,} children's homes where the register of {record['previous_register_on']} "
+        f"listed {baseline.previous_homes:,} (down {drops['homes']:.0f}%), and would leave {open_after:,} of "
+        f"{baseline.open_homes:,} homes open (down {drops['open_homes']:.0f}%): more than the "
+        f"{limit}% allowed (REGISTER_MAX_SHRINK_PERCENT). Nothing was imported. If the register really "
+        'is this much smaller, import it with --allow-shrink "the reason".'
     )

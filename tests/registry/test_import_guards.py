@@ -156,3 +156,77 @@ def test_a_file_past_the_row_limit_is_refused(three_homes, tmp_path, settings):
     refused(write(tmp_path / "long.csv", csv_text(rows)), match="more than 2 rows after its header")
 
     assert snapshot() == before
+
+
+# A register far smaller than the last -----------------------------------------------------
+
+
+def _ten_homes(tmp_path: Path) -> None:
+    rows = [home_row(f"SC1000{n:02d}") for n in range(10)]
+    ofsted_register_import(path=write(tmp_path / "register_2024.csv", csv_text(rows, as_of="31 March 2024")))
+
+
+def test_a_register_that_would_close_more_than_the_allowed_share_is_refused(reference_data, tmp_path):
+    _ten_homes(tmp_path)
+    smaller = write(tmp_path / "register_2025.csv", csv_text([home_row(f"SC1000{n:02d}") for n in range(7)]))
+    before = snapshot()
+
+    refused(
+        smaller,
+        match=r"lists 7 children's homes where the register of 2024-03-31 listed 10 \(down 30%\), and would leave "
+        r"7 of 10 homes open \(down 30%\): more than the 20% allowed",
+    )
+
+    assert snapshot() == before
+    assert Home.objects.filter(closed_on__isnull=True).count() == 10
+
+
+def test_a_drop_within_the_allowed_share_imports(reference_data, tmp_path):
+    _ten_homes(tmp_path)
+    rows = [home_row(f"SC1000{n:02d}") for n in range(8)]
+
+    run = ofsted_register_import(path=write(tmp_path / "register_2025.csv", csv_text(rows)))
+
+    assert run.counts["closed"] == 2
+    assert "shrink_allowed" not in run.summary
+
+
+def test_allow_shrink_imports_the_smaller_register_and_keeps_the_reason(reference_data, tmp_path, settings):
+    settings.REGISTER_MAX_SHRINK_PERCENT = 10
+    _ten_homes(tmp_path)
+    smaller = write(tmp_path / "register_2025.csv", csv_text([home_row(f"SC1000{n:02d}") for n in range(5)]))
+
+    call_command("import_ofsted", str(smaller), allow_shrink="  Ofsted deregistered five homes of one group  ")
+
+    run = ImportRun.objects.get(source_name="register_2025.csv", status=ImportRun.Status.SUCCEEDED)
+    assert run.counts["closed"] == 5
+    assert run.summary["shrink_allowed"] == {
+        "reason": "Ofsted deregistered five homes of one group",
+        "previous_register_on": "2024-03-31",
+        "previous_homes": 10,
+        "listed_homes": 5,
+        "open_homes_before": 10,
+        "open_homes_after": 5,
+        "limit_percent": 10,
+    }
+
+
+def test_allow_shrink_needs_a_reason(reference_data, tmp_path):
+    with pytest.raises(CommandError, match="give the reason the register is so much smaller"):
+        call_command("import_ofsted", str(tmp_path / "any.csv"), "--allow-shrink", " ")
+
+
+def test_an_older_register_imported_after_a_newer_one_is_not_a_shrink(reference_data, tmp_path):
+    _ten_homes(tmp_path)  # 2024, ten homes
+    rows = [home_row(f"SC1000{n:02d}") for n in range(3)]
+
+    run = ofsted_register_import(path=write(tmp_path / "register_2023.csv", csv_text(rows, as_of="31 March 2023")))
+
+    assert run.status == ImportRun.Status.SUCCEEDED
+    assert Home.objects.filter(closed_on__isnull=True).count() == 10
+
+
+def test_the_real_registers_in_turn_are_never_refused(reference_data):
+    # Year on year the real registers closed at most 7.5% of their homes (2016-2017), 5.5% here.
+    for year in (2019, 2020, 2021, 2022):
+        assert ofsted_register_import(path=real_file(year)).status == ImportRun.Status.SUCCEEDED

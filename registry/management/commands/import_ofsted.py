@@ -40,6 +40,12 @@ def run_report(run: ImportRun) -> dict[str, Any]:
     }
 
 
+def _reason(value: str) -> str:
+    if not value.strip():
+        raise ArgumentTypeError("give the reason the register is so much smaller")
+    return value.strip()
+
+
 class Command(BaseCommand):
     help = "Import Ofsted's provider-level register ('Children's social care data in England')."
 
@@ -47,9 +53,17 @@ class Command(BaseCommand):
         parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
         parser.add_argument("--as-of", type=_date, default=None, help="The register's date, YYYY-MM-DD.")
         parser.add_argument("--json", action="store_true", help="Print the summary as JSON.")
+        parser.add_argument(
+            "--allow-shrink",
+            type=_reason,
+            default=None,
+            metavar="REASON",
+            help="Import a register far smaller than the previous one (REGISTER_MAX_SHRINK_PERCENT); "
+            "the reason is kept on the import run.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        reports = [self._import_one(path, options["as_of"]) for path in options["paths"]]
+        reports = [self._import_one(path, options["as_of"], options["allow_shrink"] or "") for path in options["paths"]]
         if options["json"]:
             self.stdout.write(json.dumps(reports[0] if len(reports) == 1 else reports, indent=2))
             return
@@ -61,7 +75,7 @@ class Command(BaseCommand):
                 f"unchanged {counts['unchanged']}, rejected {counts['rejected']}"
             )
 
-    def _import_one(self, path: Path, as_of: datetime.date | None) -> dict[str, Any]:
+    def _import_one(self, path: Path, as_of: datetime.date | None, allow_shrink: str) -> dict[str, Any]:
         if not path.is_file():
             raise CommandError(f"no such file: {path}")
 
@@ -69,7 +83,7 @@ class Command(BaseCommand):
             self.stderr.write(f"{path.name}: {message}")
 
         try:
-            run = ofsted_register_import(path=path, as_of=as_of, progress=progress)
+            run = ofsted_register_import(path=path, as_of=as_of, progress=progress, allow_shrink=allow_shrink)
         except (OfstedImportError, RegisterFormatError, RegisterRefusedError) as error:
             raise CommandError(str(error)) from error
         return run_report(run)
