@@ -426,14 +426,14 @@ def _serve_and_load(database: str) -> dict[str, object]:
                 _get(port, path)
         health = _load(port, "/healthz")
         dashboard = _load(port, "/dashboards/")
+        registry = _load(port, "/registry/")
+        homes_api = _load(port, "/api/v1/homes/")
     finally:
         server.terminate()
         server.wait(timeout=30)
     return {
         "clients": LOAD_CLIENTS,
         "healthz": health,
-        registry = _load(port, "/registry/")
-        homes_api = _load(port, "/api/v1/homes/")
         "dashboards_overview": dashboard,
         "rps_ratio_dashboard_to_healthz": _rps_ratio(dashboard, health),
         "registry_homes": registry,
