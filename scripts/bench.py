@@ -443,6 +443,10 @@ def _serve_and_load(database: str) -> dict[str, object]:
     }
 
 
+def _rps_ratio(page: dict[str, object], health: dict[str, object]) -> float:
+    return round(float(str(page["rps"])) / float(str(health["rps"])), 2)
+
+
 def _get(port: int, path: str) -> int:
     import http.client
 
@@ -452,10 +456,6 @@ def _get(port: int, path: str) -> int:
         response = connection.getresponse()
         response.read()
         return response.status
-def _rps_ratio(page: dict[str, object], health: dict[str, object]) -> float:
-    return round(float(str(page["rps"])) / float(str(health["rps"])), 2)
-
-
     finally:
         connection.close()
 
