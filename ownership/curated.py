@@ -4,9 +4,15 @@
 Reading only; ownership.services.curated_file_load writes them through the same services as
 BODS. How each file's columns become BODS interests:
 
-- shareholderss_list.csv: a shareholding, direct, with the "Direct %" as the exact share;
-  "WO" (wholly owned) and "MO" (majority owned) become "more than 50%, at most 100%"; "-",
-  "FC" and other codes give no share.
+- shareholderss_list.csv: a shareholding, direct, with the "Direct %" as the exact share.
+  The company database writes some shares as strings: ">75.00" is "more than 75%, at most
+  100%", ">=50" "at least 50%", "<0.50" "at least 0, less than 0.5%"; "WO" (wholly owned)
+  and "MO" (majority owned) are "more than 50%, at most 100%". A "-" is not "no share": it
+  names an owner higher up the same group, held indirectly (Cambian Childcare: Advanced
+  Childcare Services 100.00 directly, CareTech Holdings "-"), so it becomes an indirect
+  `otherInfluenceOrControl` with beneficial ownership or control, the same control link as a
+  global ultimate owner's. Other codes ("FC", "NG", "US", "n.a.", ...) say nothing about the
+  share: a direct shareholding with no share, kept as a fact, not refused.
 - holding_cos.csv: the company's global ultimate owner (GUO). No percentage is given, so the
   link is an indirect `otherInfluenceOrControl` with beneficial ownership or control and no
   share: ultimate-owner resolution treats it as control (the file states who ultimately
@@ -20,16 +26,20 @@ BODS. How each file's columns become BODS interests:
   unknown interest.
 - c_home_cats.csv: the research's classification of each company (Individual owned, ...),
   kept on the entity as `research_owner_type`.
+
+Every link and classification read from these files is dated CURATED_VINTAGE: the research
+matched the register of March 2023, so its links describe the market up to then.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime
 import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from ownership.bods import InterestFields, company_number_normalise, interest_record_id
@@ -41,9 +51,19 @@ GUO_SHAREHOLDERS = "GUO_shareholderss_list.csv"
 CORPORATE_PSCS = "duo_corporate_pscs.csv"
 CLASSIFICATIONS = "c_home_cats.csv"
 LOOKUP_FILE = "lookup_fame_search_final.csv"
+CORRECTIONS = "all_missing_info.csv"
 FILES_IN_ORDER = (HOLDING_COMPANIES, SHAREHOLDERS, GUO_SHAREHOLDERS, CORPORATE_PSCS, CLASSIFICATIONS)
 
+# The vintage of the research's matching: its company-database search matched the providers
+# of Ofsted's register at 31 March 2023, so its links state the market as of that date
+# (ownership/data/README.md). Every curated link and classification is observed_on it.
+CURATED_VINTAGE = datetime.date(2023, 3, 31)
+
 _MAJORITY_CODES = {"WO", "MO"}  # wholly owned, majority owned
+_HELD_HIGHER_IN_GROUP = "-"  # an owner higher up the same group, held indirectly
+# ">75.00", ">= 50", "<0.50", "≥25", "75.00%": a bound written before the number.
+_SHARE_BOUND = re.compile(r"^(>=|=>|≥|>|<=|=<|≤|<)\s*(\d+(?:\.\d+)?)\s*%?$")
+_SHARE_EXACT = re.compile(r"^(\d+(?:\.\d+)?)\s*%?$")
 _CATEGORY_OF_TYPE = {
     "corporate": OwnerCategory.COMPANY,
     "corporate entity": OwnerCategory.COMPANY,
@@ -60,6 +80,19 @@ _OWNER_TYPE_OF_SECTOR = {
     "investment owned": OwnerType.PRIVATE_INVESTMENT,
     "la owned company": OwnerType.LOCAL_AUTHORITY,
 }
+# all_missing_info.csv's Correct_category.
+_OWNER_TYPE_OF_CATEGORY = {
+    **_OWNER_TYPE_OF_SECTOR,
+    "third sector": OwnerType.VOLUNTARY,
+    "voluntary": OwnerType.VOLUNTARY,
+    "charity": OwnerType.VOLUNTARY,
+    "local authority": OwnerType.LOCAL_AUTHORITY,
+    "la owned": OwnerType.LOCAL_AUTHORITY,
+}
+# A reason saying the company database matched the wrong company ("incorrect fame match",
+# "wrong match", "mismatched"): the chain found for that company is not the home's.
+_WRONG_MATCH = re.compile(r"\b(?:incorrect|wrong|mis)[\w ]*?match|\bmismatch", re.IGNORECASE)
+_URN = re.compile(r"^[A-Z]{0,2}\d{6,8}$")
 _NATURE_TYPES = (
     ("ownership of shares", InterestType.SHAREHOLDING),
     ("ownership of voting rights", InterestType.VOTING_RIGHTS),
@@ -112,6 +145,18 @@ class CompanyLink:
     ofsted_name: str
 
 
+@dataclass(frozen=True)
+class Correction:
+    """all_missing_info.csv: the researcher's correction of one home's owner type."""
+
+    urn: str
+    owner_type: str
+    company_name: str
+    reason: str
+    comment: str
+    wrong_company_match: bool
+
+
 Row = Edge | Classification | Rejection
 _EdgeReader = Callable[[dict[str, str]], tuple[Party, Party, InterestFields]]
 
@@ -141,7 +186,12 @@ def _party(name: str, kind_text: str = "", country: str = "") -> Party:
 
 
 def _share_of(text: str) -> InterestFields:
-    text = text.strip().upper()
+    """The "Direct %" column as an interest (see the module's docstring for each form)."""
+    text = " ".join(text.split()).upper()
+    if text == _HELD_HIGHER_IN_GROUP:
+        return InterestFields(
+            InterestType.OTHER_INFLUENCE_OR_CONTROL, direct=False, beneficial_ownership_or_control=True
+        )
     if text in _MAJORITY_CODES:
         return InterestFields(
             InterestType.SHAREHOLDING,
@@ -150,13 +200,38 @@ def _share_of(text: str) -> InterestFields:
             share_maximum=Decimal(100),
             direct=True,
         )
-    try:
-        exact = Decimal(text)
-    except InvalidOperation:
-        return InterestFields(InterestType.SHAREHOLDING, direct=True)
-    if not 0 <= exact <= 100:
-        raise ValueError(f"direct share {text}% is not a percentage")
-    return InterestFields(InterestType.SHAREHOLDING, share_exact=exact, direct=True)
+    if exact := _SHARE_EXACT.match(text):
+        return InterestFields(InterestType.SHAREHOLDING, share_exact=_percentage(exact.group(1), text), direct=True)
+    if bound := _SHARE_BOUND.match(text):
+        return _share_range(bound.group(1), _percentage(bound.group(2), text))
+    # A code the company database uses for "not given" ("FC", "NG", "US", "n.a."): no share.
+    return InterestFields(InterestType.SHAREHOLDING, direct=True)
+
+
+def _percentage(number: str, text: str) -> Decimal:
+    value = Decimal(number)
+    if not 0 <= value <= 100:
+        raise ValueError(f"direct share {number}% is not a percentage")
+    return value
+
+
+def _share_range(operator: str, value: Decimal) -> InterestFields:
+    """ ">75" is (75, 100]; ">=75" [75, 100]; "<0.5" [0, 0.5); "<=0.5" [0, 0.5]."""
+    if operator in {">", ">=", "=>", "≥"}:
+        return InterestFields(
+            InterestType.SHAREHOLDING,
+            share_minimum=value,
+            share_exclusive_minimum=operator == ">",
+            share_maximum=Decimal(100),
+            direct=True,
+        )
+    return InterestFields(
+        InterestType.SHAREHOLDING,
+        share_minimum=Decimal(0),
+        share_maximum=value,
+        share_exclusive_maximum=operator == "<",
+        direct=True,
+    )
 
 
 def nature_of_control(text: str) -> InterestFields:
@@ -292,3 +367,40 @@ def company_links_read(path: Path) -> dict[str, CompanyLink]:
                 CompanyLink(company_number_normalise(number), (row.get("Organisation") or "").strip()),
             )
     return links
+
+
+def _correction(row: dict[str, str]) -> Correction:
+    urn, category, reason = _required(row, "URN", "Correct_category", "Reason")
+    urn = urn.upper()
+    if not _URN.match(urn):
+        raise ValueError(f"URN {urn!r} is not an Ofsted URN")
+    owner_type = _OWNER_TYPE_OF_CATEGORY.get(" ".join(category.lower().split()))
+    if owner_type is None:
+        raise ValueError(f"Correct_category {category!r} is not one this importer knows")
+    return Correction(
+        urn=urn,
+        owner_type=owner_type,
+        company_name=" ".join((row.get("Company.name") or "").split())[:255],
+        reason=" ".join(reason.split()),
+        comment=" ".join((row.get("comment") or "").split()),
+        wrong_company_match=bool(_WRONG_MATCH.search(reason)),
+    )
+
+
+def corrections_read(path: Path) -> list[tuple[int, Correction | Rejection]]:
+    """Each row of all_missing_info.csv as a correction or a rejection with its reason; a URN
+    corrected twice is refused the second time (the first stands)."""
+    read: list[tuple[int, Correction | Rejection]] = []
+    first_line: dict[str, int] = {}
+    for line, row in _csv_rows(path):
+        try:
+            correction = _correction(row)
+        except ValueError as error:
+            read.append((line, Rejection(str(error))))
+            continue
+        earlier = first_line.setdefault(correction.urn, line)
+        if earlier != line:
+            read.append((line, Rejection(f"URN {correction.urn} is already corrected on line {earlier}")))
+            continue
+        read.append((line, correction))
+    return read

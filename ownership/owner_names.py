@@ -101,15 +101,26 @@ def parse_registered_number(value: str) -> RegisteredNumbers:
     return RegisteredNumbers()
 
 
+# The lookup's name columns, in the order they are trusted: the name as Ofsted wrote it, then
+# the company's name at Companies House (a provider renamed since, or a register that uses
+# the legal name: "Compass Children's Homes North East Limited" is the company behind
+# "Artemis Support Ltd", 07013791).
+_LOOKUP_NAME_COLUMNS = ("Organisation", "Company.name")
+
+
 @functools.cache
 def company_numbers_by_owner_name(path: Path = LOOKUP_PATH) -> dict[str, RegisteredNumbers]:
-    """Normalised Ofsted owner name -> registered numbers, from the shipped lookup file."""
-    numbers: dict[str, RegisteredNumbers] = {}
+    """Normalised owner name -> registered numbers, from the shipped lookup file: every Ofsted
+    spelling first, then every Companies House name not already an Ofsted spelling."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        for row in csv.DictReader(handle):
-            parsed = parse_registered_number(row["Registered.number"])
-            if parsed != RegisteredNumbers():
-                numbers.setdefault(normalise_owner_name(row["Organisation"]), parsed)
+        rows = list(csv.DictReader(handle))
+    numbers: dict[str, RegisteredNumbers] = {}
+    for column in _LOOKUP_NAME_COLUMNS:
+        for row in rows:
+            parsed = parse_registered_number(row.get("Registered.number") or "")
+            name = normalise_owner_name(row.get(column) or "")
+            if name and parsed != RegisteredNumbers():
+                numbers.setdefault(name, parsed)
     return numbers
 
 

@@ -23,21 +23,23 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from ownership import bods
+from ownership.curated import CURATED_VINTAGE
 from ownership.models import (
     UNKNOWN_OWNER_TYPES,
     Entity,
     EntityKind,
+    HomeOwnershipCorrection,
     Interest,
     InterestType,
     OwnerCategory,
     OwnerType,
     OwnerTypeOverride,
 )
-from providers.models import Home
+from providers.models import Home, HomeObservation
 from providers.selectors import homes_open_on
 
 MAJORITY = Decimal(50)
@@ -63,6 +65,8 @@ class Resolution:
     # The newest date among the links, classifications and decisions the owner type rests on
     # (a register's own date when the register decided it); None when nothing established it.
     evidence_on: datetime.date | None = None
+    # The BODS unspecifiedReason when the chain ends at an owner who is not disclosed, else "".
+    undisclosed_reason: str = ""
 
     @property
     def is_known(self) -> bool:
@@ -116,6 +120,7 @@ class _Graph:
         self.entities: dict[int, Entity] = {}
         self.interests_by_subject: dict[int, list[Interest]] = defaultdict(list)
         self.overrides: dict[int, OwnerTypeOverride] = {}
+        self.register_dates: dict[int, datetime.date] = {}
         self._controllers: dict[int, list[Interest]] = {}
         if preload:
             self._preload()
@@ -128,6 +133,7 @@ class _Graph:
             self.interests_by_subject[interest.subject_id].append(interest)
         latest = OwnerTypeOverride.objects.order_by("entity_id", "-decided_at", "-pk").distinct("entity_id")
         self.overrides = {override.entity_id: override for override in latest}
+        self.register_dates = dict(_registers_naming(HomeObservation.objects.all(), self.as_of))
 
     def interests_in(self, entity_id: int) -> list[Interest]:
         if self.preloaded or entity_id in self.interests_by_subject:
@@ -144,6 +150,17 @@ class _Graph:
         if self.preloaded:
             return self.overrides.get(entity.pk)
         return OwnerTypeOverride.objects.filter(entity=entity).order_by("-decided_at", "-pk").first()
+
+    def register_date_of(self, entity: Entity) -> datetime.date | None:
+        """The date of the latest register, on or before the graph's date, naming the entity's
+        provider: when the register itself last said what kind of provider it is."""
+        provider_id = entity.provider_organisation_id
+        if provider_id is None:
+            return None
+        if not self.preloaded and provider_id not in self.register_dates:
+            observations = HomeObservation.objects.filter(provider_organisation_id=provider_id)
+            self.register_dates.update(_registers_naming(observations, self.as_of))
+        return self.register_dates.get(provider_id)
 
     def controllers_of(self, entity_id: int) -> list[Interest]:
         """The strongest controlling interests in an entity (several when parties tie)."""
@@ -162,12 +179,30 @@ class _Graph:
                 ]
         return self._controllers[entity_id]
 
+    def undisclosed_party_of(self, entity_id: int, controllers: list[Interest]) -> Entity | None:
+        """The undisclosed owner (a BODS unspecified party) of an entity no disclosed party controls."""
+        if any(not interest.interested_party.unspecified_reason for interest in controllers):
+            return None
+        parties = [i.interested_party for i in self.interests_in(entity_id) if i.interested_party.unspecified_reason]
+        return min(parties, key=lambda party: party.record_id) if parties else None
+
+
+def _registers_naming(observations: Any, as_of: datetime.date) -> Iterable[tuple[int, datetime.date]]:
+    """Provider organisation id -> the latest register date on or before `as_of` naming it."""
+    return (
+        observations.filter(as_of__lte=as_of, provider_organisation_id__isnull=False)
+        .values("provider_organisation_id")
+        .annotate(latest=Max("as_of"))
+        .values_list("provider_organisation_id", "latest")
+    )
+
 
 @dataclass(frozen=True)
 class _Walk:
     owner: Entity | None
     chain: tuple[Interest, ...]
     reason: str
+    undisclosed: Entity | None = None  # the chain ends at an owner who is not disclosed
 
 
 def _names(entities: Iterable[Entity]) -> str:
@@ -181,6 +216,10 @@ def _walk(graph: _Graph, start: Entity) -> _Walk:
     on = graph.as_of.isoformat()
     while True:
         controllers = graph.controllers_of(current.pk)
+        if (undisclosed := graph.undisclosed_party_of(current.pk, controllers)) is not None:
+            title = bods.unspecified_reason_title(undisclosed.unspecified_reason)
+            reason = f"{current.name} has not disclosed its owner: {title}."
+            return _Walk(current, tuple(chain), reason, undisclosed)
         parties = {interest.interested_party_id for interest in controllers}
         if not controllers:
             return _Walk(current, tuple(chain), _stop_reason(start, current, len(chain), on))
@@ -209,74 +248,174 @@ def _stop_reason(start: Entity, owner: Entity, links: int, on: str) -> str:
     )
 
 
-def _public_or_voluntary(owner: Entity, start: Entity, walked: list[Entity]) -> tuple[str, str] | None:
-    for entity in (owner, start):
+def _newest(*dates: datetime.date | None) -> datetime.date | None:
+    known = [day for day in dates if day is not None]
+    return max(known) if known else None
+
+
+def _stated_on(interest: Interest) -> datetime.date | None:
+    """When the source stated a link (its observed_on; else the date it says it started)."""
+    return interest.observed_on or interest.start_date
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """An owner type, the sentence saying why, and the date of the evidence it rests on."""
+
+    owner_type: str
+    why: str
+    evidence_on: datetime.date | None
+    overridden: bool = False
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What a classification may use: the graph, the walk and the dates of its links."""
+
+    graph: _Graph
+    start: Entity
+    owner: Entity
+    walked: list[Entity]
+    chain_on: datetime.date | None  # the newest date among the links walked
+
+    @property
+    def has_chain(self) -> bool:
+        return len(self.walked) > 1
+
+
+def _public_or_voluntary(facts: _Facts) -> _Decision | None:
+    for entity in (facts.owner, facts.start):
         if entity.category in PUBLIC_CATEGORIES:
-            return OwnerType.LOCAL_AUTHORITY, f"{entity.name} is a public body ({entity.get_category_display()})."
-    for entity in walked:
+            why = f"{entity.name} is a public body ({entity.get_category_display()})."
+            return _Decision(OwnerType.LOCAL_AUTHORITY, why, _category_date(facts, entity))
+    for entity in facts.walked:
         if entity.research_owner_type == OwnerType.LOCAL_AUTHORITY:
-            return OwnerType.LOCAL_AUTHORITY, f"research classifies {entity.name} as a local-authority-owned company."
-    for entity in (owner, start):
+            why = f"research classifies {entity.name} as a local-authority-owned company."
+            return _Decision(OwnerType.LOCAL_AUTHORITY, why, _newest(facts.chain_on, CURATED_VINTAGE))
+    for entity in (facts.owner, facts.start):
         if entity.category == OwnerCategory.CHARITY:
-            return OwnerType.VOLUNTARY, f"{entity.name} is a charity or voluntary organisation."
+            why = f"{entity.name} is a charity or voluntary organisation."
+            return _Decision(OwnerType.VOLUNTARY, why, _category_date(facts, entity))
     return None
 
 
-def _investment(walked: list[Entity]) -> tuple[str, str] | None:
-    for entity in walked:
+def _category_date(facts: _Facts, entity: Entity) -> datetime.date | None:
+    """A provider's category comes from the register naming it (its sector); an owner's from
+    the links that reached it."""
+    if entity.pk == facts.start.pk:
+        return _newest(facts.graph.register_date_of(entity), facts.chain_on if facts.has_chain else None)
+    return facts.chain_on
+
+
+def _investment(facts: _Facts) -> _Decision | None:
+    for entity in facts.walked:
         if entity.category in INVESTMENT_CATEGORIES:
-            return (
-                OwnerType.PRIVATE_INVESTMENT,
-                f"{entity.name} ({entity.get_category_display()}) is in the control chain.",
-            )
-    for entity in walked:
+            why = f"{entity.name} ({entity.get_category_display()}) is in the control chain."
+            return _Decision(OwnerType.PRIVATE_INVESTMENT, why, facts.chain_on)
+    for entity in facts.walked:
         if entity.research_owner_type == OwnerType.PRIVATE_INVESTMENT:
-            return OwnerType.PRIVATE_INVESTMENT, f"research classifies {entity.name} as investment owned."
+            why = f"research classifies {entity.name} as investment owned."
+            return _Decision(OwnerType.PRIVATE_INVESTMENT, why, _newest(facts.chain_on, CURATED_VINTAGE))
     return None
 
 
-def _individual_or_corporate(owner: Entity, walked: list[Entity], has_chain: bool) -> tuple[str, str]:
-    if owner.kind == EntityKind.PERSON or owner.category == OwnerCategory.INDIVIDUAL:
-        return OwnerType.PRIVATE_INDIVIDUAL, f"the ultimate owner {owner.name} is an individual."
-    for entity in walked:
+def _is_individual(entity: Entity) -> bool:
+    return entity.kind == EntityKind.PERSON or entity.category == OwnerCategory.INDIVIDUAL
+
+
+def _individual(facts: _Facts) -> _Decision | None:
+    """Individual-owned needs evidence: a person at the top, research saying so, or holders
+    of the top company who are all individuals."""
+    if _is_individual(facts.owner):
+        return _Decision(
+            OwnerType.PRIVATE_INDIVIDUAL, f"the ultimate owner {facts.owner.name} is an individual.", facts.chain_on
+        )
+    for entity in facts.walked:
         if entity.research_owner_type == OwnerType.PRIVATE_INDIVIDUAL:
-            return OwnerType.PRIVATE_INDIVIDUAL, f"research classifies {entity.name} as individual owned."
-    if has_chain:
-        return OwnerType.PRIVATE_CORPORATE, f"{owner.name} is a company at the top of a corporate chain."
+            why = f"research classifies {entity.name} as individual owned."
+            return _Decision(OwnerType.PRIVATE_INDIVIDUAL, why, _newest(facts.chain_on, CURATED_VINTAGE))
+    holders = facts.graph.interests_in(facts.owner.pk)
+    if holders and all(_is_individual(interest.interested_party) for interest in holders):
+        names = _names(interest.interested_party for interest in holders)
+        why = f"every holder of an interest in {facts.owner.name} is an individual ({names})."
+        return _Decision(OwnerType.PRIVATE_INDIVIDUAL, why, _newest(facts.chain_on, *(_stated_on(i) for i in holders)))
+    return None
+
+
+def _corporate_or_not_known(facts: _Facts) -> _Decision:
+    owner = facts.owner
+    if facts.has_chain:
+        why = f"{owner.name} is a company at the top of a corporate chain."
+        return _Decision(OwnerType.PRIVATE_CORPORATE, why, facts.chain_on)
     if owner.research_owner_type == OwnerType.PRIVATE_CORPORATE:
-        return OwnerType.PRIVATE_CORPORATE, f"research classifies {owner.name} as corporate owned."
+        why = f"research classifies {owner.name} as corporate owned."
+        return _Decision(OwnerType.PRIVATE_CORPORATE, why, CURATED_VINTAGE)
     if owner.category == OwnerCategory.COMPANY:
-        return OwnerType.PRIVATE_INDIVIDUAL, f"{owner.name} is a private company with no corporate controller."
-    return OwnerType.UNKNOWN, f"nothing is known about what kind of owner {owner.name} is."
+        # For-profit is known (a private provider, a company); which kind of owner is not.
+        why = f"no link, classification or correction says who owns the private company {owner.name}."
+        return _Decision(OwnerType.PRIVATE_UNKNOWN, why, None)
+    return _Decision(OwnerType.UNKNOWN, f"nothing is known about what kind of owner {owner.name} is.", None)
 
 
-def _classify(graph: _Graph, start: Entity, walk: _Walk) -> tuple[str, str, bool]:
-    """Owner type, the reason for it, and whether a curator's override decided it."""
+def _undisclosed(facts: _Facts, undisclosed: Entity | None) -> _Decision | None:
+    """An owner the source declares undisclosed (BODS unspecified): opacity, not a type.
+    `undisclosed` is the unspecified party the walk stopped at (the chain ends below it)."""
+    party = undisclosed or (facts.owner if facts.owner.unspecified_reason else None)
+    if party is None:
+        return None
+    known_private = facts.start.category == OwnerCategory.COMPANY
+    return _Decision(
+        OwnerType.PRIVATE_UNKNOWN if known_private else OwnerType.UNKNOWN,
+        f"the owner at the top is not disclosed ({party.get_unspecified_reason_display().lower()}).",
+        None,
+    )
+
+
+def _override_decision(graph: _Graph, start: Entity, owner: Entity | None) -> _Decision | None:
     # The provider's own override is the more specific decision, so it is read first.
-    for entity in (start, walk.owner):
+    for entity in (start, owner):
         override = graph.override_of(entity) if entity is not None else None
         if entity is not None and override is not None:
             why = f"a curator set {entity.name} to {override.get_owner_type_display()}: {override.reason}"
-            return override.owner_type, why, True
+            return _Decision(override.owner_type, why, timezone.localdate(override.decided_at), overridden=True)
+    return None
+
+
+def _classify(graph: _Graph, start: Entity, walk: _Walk) -> _Decision:
+    """Owner type, the reason for it, the date of its evidence and whether a curator decided it."""
+    decided = _override_decision(graph, start, walk.owner)
+    if decided is not None:
+        return decided
     if walk.owner is None:
-        return OwnerType.UNKNOWN, "the owner type is unknown because the chain has no top.", False
-    walked = [start, *(interest.interested_party for interest in walk.chain)]
-    decided = _public_or_voluntary(walk.owner, start, walked) or _investment(walked)
-    if decided is None:
-        decided = _individual_or_corporate(walk.owner, walked, bool(walk.chain))
-    return decided[0], decided[1], False
+        return _Decision(OwnerType.UNKNOWN, "the owner type is unknown because the chain has no top.", None)
+    facts = _Facts(
+        graph=graph,
+        start=start,
+        owner=walk.owner,
+        walked=[start, *(interest.interested_party for interest in walk.chain)],
+        chain_on=_newest(*(_stated_on(interest) for interest in walk.chain)),
+    )
+    return (
+        _undisclosed(facts, walk.undisclosed)
+        or _public_or_voluntary(facts)
+        or _investment(facts)
+        or _individual(facts)
+        or _corporate_or_not_known(facts)
+    )
 
 
 def _resolve(graph: _Graph, entity: Entity) -> Resolution:
     walk = _walk(graph, entity)
-    owner_type, why, overridden = _classify(graph, entity, walk)
-    label = OwnerType(owner_type).label
+    decided = _classify(graph, entity, walk)
+    label = OwnerType(decided.owner_type).label
     return Resolution(
         owner=walk.owner,
         chain=walk.chain,
-        owner_type=owner_type,
-        reason=f"{walk.reason} Owner type {label.lower()}: {why}",
-        overridden=overridden,
+        owner_type=decided.owner_type,
+        reason=f"{walk.reason} Owner type {label.lower()}: {decided.why}",
+        overridden=decided.overridden,
+        evidence_on=decided.evidence_on,
+        undisclosed_reason=walk.undisclosed.unspecified_reason if walk.undisclosed is not None else "",
     )
 
 
@@ -298,32 +437,103 @@ def _home_without_entity(home: Home) -> Resolution:
     )
 
 
+def _corrected(resolution: Resolution, correction: HomeOwnershipCorrection, provider: Entity | None) -> Resolution:
+    """A home's resolution as the researcher's correction of it says: its owner type, and,
+    where the company-database match was wrong, its registered provider as its own ultimate
+    owner (the chain found for the wrongly matched company is not the home's)."""
+    label = OwnerType(correction.owner_type).label.lower()
+    said = f"The research corrects home {correction.urn} to {label}: {correction.reason}"
+    said += f" ({correction.comment})." if correction.comment else "."
+    owner: Entity | None
+    chain: tuple[Interest, ...]
+    if correction.wrong_company_match and provider is not None:
+        reason = f"{said} The company match was wrong, so {provider.name} is its own ultimate owner."
+        owner, chain = provider, ()
+    else:
+        reason, owner, chain = f"{resolution.reason} {said}", resolution.owner, resolution.chain
+    return Resolution(
+        owner=owner,
+        chain=chain,
+        owner_type=correction.owner_type,
+        reason=reason,
+        overridden=False,
+        evidence_on=correction.observed_on or CURATED_VINTAGE,
+    )
+
+
+def corrections_by_urn(urns: Iterable[str] | None = None) -> dict[str, HomeOwnershipCorrection]:
+    """The researcher's corrections of homes (all of them, or of these URNs), by URN."""
+    corrections = HomeOwnershipCorrection.objects.all()
+    if urns is not None:
+        corrections = corrections.filter(urn__in=list(urns))
+    return {correction.urn: correction for correction in corrections}
+
+
 def ultimate_owner_of_home(home: Home, as_of: datetime.date) -> Resolution:
-    """Who ultimately owns a home on `as_of`: the ultimate owner of its registered provider."""
+    """Who ultimately owns a home on `as_of`: the ultimate owner of its registered provider,
+    as the researcher's correction of the home, if any, says."""
     entity = Entity.objects.filter(provider_organisation_id=home.provider_organisation_id).first()
     if home.provider_organisation_id is None or entity is None:
         return _home_without_entity(home)
-    return ultimate_owner_of_entity(entity, as_of)
+    resolution = ultimate_owner_of_entity(entity, as_of)
+    correction = corrections_by_urn([home.urn]).get(home.urn)
+    return _corrected(resolution, correction, entity) if correction else resolution
 
 
 def ultimate_owners(as_of: datetime.date) -> dict[int, Resolution]:
     """Home id -> Resolution for every home open on `as_of`, in a handful of queries."""
+    homes = [
+        (home.pk, home.urn, home.provider_organisation_id)
+        for home in homes_open_on(as_of).only("pk", "urn", "provider_organisation_id")
+    ]
+    by_urn = ultimate_owners_of_homes(as_of, [(urn, provider_id) for _, urn, provider_id in homes])
+    return {home_id: by_urn[urn] for home_id, urn, _ in homes}
+
+
+def ultimate_owners_of_homes(as_of: datetime.date, homes: Iterable[tuple[str, int | None]]) -> dict[str, Resolution]:
+    """URN -> Resolution on `as_of` of homes given as (URN, the provider organisation a
+    register names for it), each provider resolved once, with the researcher's corrections
+    of homes applied. A home whose provider has no entity is unknown, and says why."""
+    homes = list(homes)
     graph = _Graph(as_of, preload=True)
     entity_of_provider = {
         entity.provider_organisation_id: entity
         for entity in graph.entities.values()
         if entity.provider_organisation_id is not None
     }
-    by_entity: dict[int, Resolution] = {}
-    resolved: dict[int, Resolution] = {}
-    for home in homes_open_on(as_of).only("pk", "urn", "provider_organisation_id"):
-        entity = entity_of_provider.get(home.provider_organisation_id or 0)
+    corrections = corrections_by_urn()
+    by_provider: dict[int, Resolution] = {}
+    resolved: dict[str, Resolution] = {}
+    for urn, provider_id in homes:
+        entity = entity_of_provider.get(provider_id or 0)
         if entity is None:
-            resolved[home.pk] = _home_without_entity(home)
+            resolved[urn] = _home_without_entity(Home(urn=urn, provider_organisation_id=provider_id))
             continue
-        if entity.pk not in by_entity:
-            by_entity[entity.pk] = _resolve(graph, entity)
-        resolved[home.pk] = by_entity[entity.pk]
+        if provider_id not in by_provider:
+            by_provider[provider_id] = _resolve(graph, entity)  # type: ignore[index]
+        correction = corrections.get(urn)
+        resolution = by_provider[provider_id]  # type: ignore[index]
+        resolved[urn] = _corrected(resolution, correction, entity) if correction else resolution
+    return resolved
+
+
+def corrected_resolutions(as_of: datetime.date, homes: Iterable[tuple[str, int | None]]) -> dict[str, Resolution]:
+    """URN -> resolution on `as_of` of those of these homes (URN, the provider a register names
+    for it) that the researcher corrected; the market applies them over its provider-level
+    resolutions. Reads only the corrected homes' providers."""
+    wanted = dict(homes)
+    corrections = corrections_by_urn(wanted)
+    providers = {wanted[urn] for urn in corrections if wanted[urn] is not None}
+    entities = {
+        entity.provider_organisation_id: entity
+        for entity in Entity.objects.filter(provider_organisation_id__in=providers)
+    }
+    graph = _Graph(as_of, preload=False)
+    resolved: dict[str, Resolution] = {}
+    for urn, correction in corrections.items():
+        entity = entities.get(wanted[urn])
+        if entity is not None:
+            resolved[urn] = _corrected(_resolve(graph, entity), correction, entity)
     return resolved
 
 
@@ -334,7 +544,8 @@ def ultimate_owners_of_providers(
 
     For registers of past dates: a home's owner then is the ultimate owner of the provider
     that register names, which may not be the home's provider today. Providers without an
-    entity in the graph are left out.
+    entity in the graph are left out. Corrections of single homes are not applied here (see
+    ultimate_owners_of_homes).
     """
     wanted = set(provider_organisation_ids)
     graph = _Graph(as_of, preload=True)

@@ -18,7 +18,15 @@ from django.utils import timezone
 from accounts.models import User
 from config.tasks import schedule_task
 from ownership import bods, curated
-from ownership.models import Entity, EntityKind, Interest, OwnerCategory, OwnerType, OwnerTypeOverride
+from ownership.models import (
+    Entity,
+    EntityKind,
+    HomeOwnershipCorrection,
+    Interest,
+    OwnerCategory,
+    OwnerType,
+    OwnerTypeOverride,
+)
 from providers.models import HomeObservation, ImportRun, ProviderOrganisation, Sector
 
 # The owner category implied by the sector Ofsted gives a provider, until curated data
@@ -380,7 +388,7 @@ def _curated_edge_apply(index: _NameIndex, edge: curated.Edge, source: str, coun
         record_id=edge.record_id,
         subject=subject,
         interested_party=party,
-        values={**edge.fields.as_dict(), "source": source},
+        values={**edge.fields.as_dict(), "source": source, "observed_on": curated.CURATED_VINTAGE},
     )
     counts[f"interests_{status}"] += 1
 
@@ -452,8 +460,53 @@ def ownership_edges_load(*, directory: Path) -> list[ImportRun]:
     overrides = directory / OVERRIDES_FILE
     if overrides.is_file():
         runs.append(owner_type_overrides_load(path=overrides))
+    corrections = directory / curated.CORRECTIONS
+    if corrections.is_file():
+        runs.append(home_ownership_corrections_load(path=corrections))
     market_recompute_after_import()
     return runs
+
+
+def home_ownership_corrections_load(*, path: Path) -> ImportRun:
+    """Load the researcher's corrections home by home (all_missing_info.csv) into
+    HomeOwnershipCorrection, in one transaction, keyed by URN. Rows that cannot be read are
+    rejected with their line and reason; loading the same file again changes nothing."""
+    run = _run_start(kind=ImportRun.Kind.CURATED, path=path)
+    try:
+        rows = curated.corrections_read(path)
+    except curated.CuratedFileError as error:
+        _run_fail(run, str(error))
+        return run
+    counts: Counter[str] = Counter()
+    rejected: list[dict[str, Any]] = []
+    with transaction.atomic():
+        for line, row in rows:
+            if isinstance(row, curated.Rejection):
+                rejected.append({"line": line, "reason": row.reason})
+                continue
+            counts[_correction_apply(row, source=path.name)] += 1
+        _run_finish(run, counts=counts, rejected=rejected, summary={"rows": len(rows)})
+    return run
+
+
+def _correction_apply(row: curated.Correction, *, source: str) -> str:
+    values = {
+        "owner_type": row.owner_type,
+        "company_name": row.company_name,
+        "reason": row.reason,
+        "comment": row.comment,
+        "wrong_company_match": row.wrong_company_match,
+        "source": source,
+        "observed_on": curated.CURATED_VINTAGE,
+    }
+    correction = HomeOwnershipCorrection.objects.filter(urn=row.urn).first()
+    if correction is None:
+        HomeOwnershipCorrection.objects.create(urn=row.urn, **values)
+        return "corrections_new"
+    changed = _changed(correction, values)
+    if changed:
+        correction.save(update_fields=changed)
+    return "corrections_changed" if changed else "corrections_unchanged"
 
 
 OVERRIDES_FILE = "owner_type_overrides.csv"

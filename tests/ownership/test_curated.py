@@ -92,7 +92,8 @@ def test_loading_records_runs_and_rejections_and_is_idempotent():
         "GUO_shareholderss_list.csv",
         "duo_corporate_pscs.csv",
         "c_home_cats.csv",
-        "owner_type_overrides.csv",  # our own curation, applied last
+        "owner_type_overrides.csv",  # our own curation, after the research's files
+        "all_missing_info.csv",  # the researcher's corrections of single homes
     ]
     assert {run.kind for run in first} == {ImportRun.Kind.CURATED}
     assert {run.status for run in first + second} == {ImportRun.Status.SUCCEEDED}
@@ -101,8 +102,12 @@ def test_loading_records_runs_and_rejections_and_is_idempotent():
         "line": 14,
         "reason": "FUSION TOPCO LIMITED is listed as holding an interest in itself",
     }
-    assert [run.counts.get("interests_new", 0) for run in first] == [33, 386, 53, 41, 0, 0]
-    assert [run.counts.get("interests_unchanged", 0) for run in second] == [33, 386, 53, 41, 0, 0]
+    assert [run.counts.get("interests_new", 0) for run in first] == [33, 386, 53, 41, 0, 0, 0]
+    assert [run.counts.get("interests_unchanged", 0) for run in second] == [33, 386, 53, 41, 0, 0, 0]
+    assert (first[-1].counts, second[-1].counts) == (
+        {"corrections_new": 81, "rejected": 0},
+        {"corrections_unchanged": 81, "rejected": 0},
+    )
     assert all(not any(key.endswith(("_new", "_changed")) for key in run.counts) for run in second), [
         run.counts for run in second
     ]
@@ -177,12 +182,14 @@ def test_command_loads_a_directory_and_refuses_an_empty_one(tmp_path):
     call_command("load_ownership_edges", str(DATA), stdout=stdout)
 
     assert stdout.getvalue().splitlines()[0].startswith("holding_cos.csv: Succeeded {")
-    assert ImportRun.objects.filter(kind=ImportRun.Kind.CURATED).count() == 6
+    assert ImportRun.objects.filter(kind=ImportRun.Kind.CURATED).count() == 7
 
 
 def test_our_curated_overrides_apply_after_the_research_files():
     runs = ownership_edges_load(directory=DATA)
-    assert runs[-1].source_name == "owner_type_overrides.csv"
-    assert runs[-1].counts == {"new": 1, "rejected": 0}
+    names = [run.source_name for run in runs]
+    overrides = runs[names.index("owner_type_overrides.csv")]
+    assert names.index("owner_type_overrides.csv") > names.index("c_home_cats.csv")
+    assert overrides.counts == {"new": 1, "rejected": 0}
     sovereign_fund = Entity.objects.get(name="Qatar Investment Authority")
     assert sovereign_fund.owner_type_overrides.get().owner_type == "private_investment"
