@@ -27,6 +27,7 @@ from geography.selectors import local_authorities_all
 from ownership.services import market_recompute_after_import
 from providers.models import ImportRun, ProviderOrganisation
 from registry.importers import ofsted_guards
+from registry.importers.ofsted_editions import edition_facts
 from registry.importers.ofsted_files import Cell, RegisterTable, as_of_from_file_name, as_of_from_title, register_open
 from registry.importers.ofsted_homes import HomeApplier
 from registry.importers.ofsted_owners import OwnerBook
@@ -38,6 +39,7 @@ from registry.importers.ofsted_rows import (
     parse_row,
     parse_urn,
 )
+from registry.importers.ofsted_totals import release_totals_save
 
 Progress = Callable[[str], None]
 PROGRESS_EVERY = 500
@@ -174,14 +176,16 @@ def _run_import(
         "rejected": len(reading.rejected),
         "other_provision_skipped": reading.other_provision,
         **owner_counts,
+        **release_totals_save(path=path, as_of=as_of),
     }
     run.rejected_rows = reading.rejected[:REJECTED_ROWS_KEPT]
     run.summary = {"as_of": as_of.isoformat(), **reading.summary.as_dict(), "changed_fields": applier.changed_fields}
     if shrink:  # the drop past REGISTER_MAX_SHRINK_PERCENT, and the reason it was allowed
         run.summary["shrink_allowed"] = shrink
+    edition = edition_facts(title_text=table.title_text, summary=reading.summary, as_of=as_of)
     run.status = ImportRun.Status.SUCCEEDED
     run.finished_at = timezone.now()
-    run.save(update_fields=["counts", "rejected_rows", "summary", "status", "finished_at"])
+    run.save(update_fields=["counts", "rejected_rows", "summary", "status", "finished_at", *edition.record_on(run)])
     return run
 
 

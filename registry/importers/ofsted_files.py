@@ -4,7 +4,7 @@ Layouts differ by year: title rows above the header (found by its cells, "URN" a
 "Provision type"), UTF-8 with or without BOM or cp1252, newlines inside header cells, and
 header spellings that changed ("Reg Status" / "Registration status", "Setting Name" / "Name",
 "Latest full inspection overall experiences..." / "Overall experiences..."). Columns are
-matched by normalised header text against the aliases below, never by position.
+recognised by their header text, never by position (registry/importers/ofsted_columns.py).
 """
 
 from __future__ import annotations
@@ -14,57 +14,24 @@ import csv
 import datetime
 import io
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from registry.importers import ofsted_guards
+from registry.importers import ofsted_guards, spreadsheet_limits
+from registry.importers.ofsted_columns import (  # noqa: F401 - header_key is read from here too
+    RegisterFormatError,
+    header_key,
+    is_header_row,
+    map_columns,
+)
 
 Cell = Any  # str from CSV; str, int, float, datetime or None from spreadsheets
 
 # How many rows above the header a file may have before we give up looking for it.
 HEADER_SEARCH_ROWS = 50
 
-# Field -> normalised header spellings seen over the years (see header_key()).
-HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    "urn": ("urn",),
-    "provision_type": ("provision type", "type of provision", "provider type"),
-    "registration_date": ("registration date", "reg date", "date registered"),
-    "registration_status": ("registration status", "reg status"),
-    "name": ("name", "setting name", "provider name"),
-    "ofsted_region": ("ofsted region", "region"),
-    "government_office_region": ("government office region", "gor"),
-    "local_authority": ("local authority", "local authority name", "la"),
-    "sector": ("sector",),
-    "places": ("places", "number of places", "registered places", "maximum places"),
-    "short_break_only": ("short break only childrens home", "short breaks only", "short break only"),
-    "multi_building": ("multi building childrens home", "multi building home"),
-    "owner": (
-        "organisation which owns the provider",
-        "organisation",
-        "owner",
-        "registered owner",
-        "registered provider",
-    ),
-    "inspection_date": ("inspection date", "latest full inspection date", "latest inspection date"),
-    "overall_judgement": (
-        "overall experiences and progress of children and young people",
-        "latest full inspection overall experiences and progress of children and young people",
-        "overall effectiveness",
-    ),
-    "protection_judgement": (
-        "how well children and young people are helped and protected",
-        "latest full inspection how well children and young people are helped and protected",
-    ),
-    "leadership_judgement": (
-        "effectiveness of leaders and managers",
-        "latest full inspection effectiveness of leaders and managers",
-        "latest full inspection the effectiveness of leaders and managers",
-    ),
-}
-REQUIRED_FIELDS = ("urn", "provision_type", "local_authority", "sector")
 
 _MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
@@ -72,10 +39,6 @@ _MONTH_PATTERN = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _TITLE_DATE = re.compile(rf"\bas at\s+(?:(\d{{1,2}})(?:st|nd|rd|th)?\s+)?({_MONTH_PATTERN})\w*\s+(\d{{4}})", re.I)
 _NAME_DATE = re.compile(rf"(?<![a-z])({_MONTH_PATTERN})(?![a-z])[\s_-]*(\d{{4}})", re.I)
 _NAME_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-
-
-class RegisterFormatError(ValueError):
-    """The file is not a provider-level register we can read."""
 
 
 @dataclass
@@ -93,41 +56,11 @@ class RegisterTable:
         return cells[index]
 
 
-def header_key(text: Cell) -> str:
-    """A header cell's comparable form: "\\nLatest Full inspection event type" -> "latest full ..."."""
-    if text is None:
-        return ""
-    value = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
-    value = value.replace("'", "")
-    value = " ".join(re.sub(r"[^a-z0-9]+", " ", value).split())
-    return value.removeprefix("the ")
-
-
-def map_columns(header: list[Cell]) -> dict[str, int]:
-    """Field -> column index; the first column whose header is an alias wins."""
-    keys = [header_key(cell) for cell in header]
-    columns: dict[str, int] = {}
-    for field, aliases in HEADER_ALIASES.items():
-        for index, key in enumerate(keys):
-            if key in aliases:
-                columns[field] = index
-                break
-    missing = [field for field in REQUIRED_FIELDS if field not in columns]
-    if missing:
-        raise RegisterFormatError(f"the header row has no column for {', '.join(missing)}")
-    return columns
-
-
-def _is_header(cells: list[Cell]) -> bool:
-    keys = {header_key(cell) for cell in cells}
-    return "urn" in keys and bool(keys & set(HEADER_ALIASES["provision_type"]))
-
-
 def _find_header(rows: Iterator[tuple[int, list[Cell]]]) -> tuple[list[Cell] | None, list[str]]:
     """The header among the first rows (None if there is none) and the text above it."""
     above: list[str] = []
     for _count, (_line, cells) in zip(range(HEADER_SEARCH_ROWS), rows, strict=False):
-        if _is_header(cells):
+        if is_header_row(cells):
             return cells, above
         above.append(" ".join(str(cell) for cell in cells if cell not in (None, "")))
     return None, above
@@ -152,18 +85,29 @@ def _csv_rows(text: str) -> Iterator[tuple[int, list[Cell]]]:
 
 
 def _xlsx_sheets(path: Path) -> Iterator[tuple[str, Iterator[tuple[int, list[Cell]]]]]:
+    """Each sheet's rows, streamed by openpyxl once the archive has passed spreadsheet_limits."""
     import openpyxl
 
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    for sheet in workbook.worksheets:
-        rows = ((number, list(values)) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1))
-        yield sheet.title, rows
+    spreadsheet_limits.spreadsheet_check(path, kind="XLSX")
+    with spreadsheet_limits.unreadable_refused(path.name, "XLSX"):
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        for sheet in workbook.worksheets:
+            # openpyxl pads every row to the width the sheet declares.
+            spreadsheet_limits.extent_check(path.name, rows=0, columns=sheet.max_column)
+            values = enumerate(sheet.iter_rows(values_only=True), start=1)
+            rows = spreadsheet_limits.rows_readable(
+                ((number, list(cells)) for number, cells in values), name=path.name, kind="XLSX"
+            )
+            yield sheet.title, ofsted_guards.rows_capped(rows, name=path.name)
 
 
 def _ods_sheets(path: Path) -> Iterator[tuple[str, Iterator[tuple[int, list[Cell]]]]]:
     import pandas  # type: ignore[import-untyped]
 
-    frames = pandas.read_excel(path, engine="odf", header=None, sheet_name=None, dtype=object)
+    # pandas' ODF reader builds the whole document in memory: only after spreadsheet_limits.
+    spreadsheet_limits.spreadsheet_check(path, kind="ODS")
+    with spreadsheet_limits.unreadable_refused(path.name, "ODS"):
+        frames = pandas.read_excel(path, engine="odf", header=None, sheet_name=None, dtype=object)
     for title, frame in frames.items():
         values = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
         yield str(title), ((number, list(cells)) for number, cells in enumerate(values, start=1))

@@ -196,16 +196,22 @@ class RegisterSummary:
     sectors: Counter[str] = field(default_factory=Counter)
     regions: Counter[str] = field(default_factory=Counter)
     rows: int = 0
+    # Rows of every children's-home type that name an owner, and that give places: an edition
+    # without them (2015-2017) holds no owners (or places), which is not the same as none.
+    owners_named: int = 0
+    places_given: int = 0
 
     def add(self, table: RegisterTable, cells: list[Cell], kind: HomeKind | None) -> None:
         self.rows += 1
         if kind is None:
             return
         self.all_children_home_types += 1
+        self.owners_named += bool(unredacted(table.value(cells, "owner")))
+        places = cell_text(table.value(cells, "places"))
+        self.places_given += places.isdigit()
         if kind != HomeKind.CHILDRENS_HOME:
             return
         self.children_homes += 1
-        places = cell_text(table.value(cells, "places"))
         self.places += int(places) if places.isdigit() else 0
         self.sectors[cell_text(table.value(cells, "sector"))] += 1
         region_field = "ofsted_region" if "ofsted_region" in table.columns else "government_office_region"
@@ -216,7 +222,8 @@ class RegisterSummary:
             "rows": self.rows,
             "children_homes": self.children_homes,
             "all_children_home_types": self.all_children_home_types,
-            "places": self.places,
+            # None, not 0, when the edition gives no places at all: unknown stays unknown.
+            "places": self.places if self.places_given else None,
             "sectors": dict(sorted(self.sectors.items())),
             "regions": dict(sorted(self.regions.items())),
         }

@@ -316,7 +316,8 @@ def test_old_header_spellings_and_a_missing_places_column_are_read(reference_dat
     )
     assert (second.kind, second.name, second.multi_building) == (HomeKind.SECURE_CHILDRENS_HOME, "Aldine House", False)
     assert second.overall_judgement == Judgement.REQUIRES_IMPROVEMENT
-    assert run.summary["places"] == 0
+    assert run.summary["places"] is None  # no Places column: unknown, not 0
+    assert (run.has_places, run.has_owner_names) == (False, True)
 
 
 def test_unreadable_rows_are_rejected_with_their_line_and_reason_and_the_rest_imported(reference_data, tmp_path):
