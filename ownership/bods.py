@@ -11,6 +11,7 @@ gets a new id, as BODS asks.
 
 from __future__ import annotations
 
+import csv
 import datetime
 import functools
 import hashlib
@@ -26,7 +27,15 @@ from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from ownership.models import Entity, EntityKind, Interest, InterestType, OwnerCategory, OwnerType
+from ownership.models import (
+    Entity,
+    EntityKind,
+    Interest,
+    InterestType,
+    OwnerCategory,
+    OwnerType,
+    UnspecifiedReason,
+)
 
 SCHEMA_DIRECTORY = Path(__file__).resolve().parent / "bods_schema"
 SCHEMA_FILES = (
@@ -118,6 +127,52 @@ def statements_read(path: Path) -> list[tuple[Position, Any]]:
         except json.JSONDecodeError as error:
             read.append(({"line": number}, Unreadable(f"not JSON: {error.msg}")))
     return read
+
+
+# ---------------------------------------------------------------- unspecified parties
+
+
+@functools.cache
+def unspecified_reason_titles() -> dict[str, str]:
+    """The titles of the BODS codelist unspecifiedReason, as the vendored codelist gives them."""
+    with (SCHEMA_DIRECTORY / "codelists" / "unspecifiedReason.csv").open(encoding="utf-8", newline="") as codelist:
+        return {row["code"]: row["title"] for row in csv.DictReader(codelist)}
+
+
+def unspecified_reason_title(reason: str) -> str:
+    return unspecified_reason_titles().get(reason) or UnspecifiedReason(reason).label
+
+
+def unspecified_record_id(subject_record_id: str, reason: str) -> str:
+    """The record id of the undisclosed party of one subject for one reason: one entity per
+    (subject, reason), the same on every import, so a round trip creates nothing new."""
+    record_id = f"unspecified:{reason}:{subject_record_id}"
+    if len(record_id) > 255:
+        record_id = f"unspecified:{reason}:" + hashlib.sha256(subject_record_id.encode()).hexdigest()
+    return record_id
+
+
+def unspecified_party_name(reason: str) -> str:
+    return f"Undisclosed owner ({unspecified_reason_title(reason).lower()})"[:255]
+
+
+def unspecified_record(entity: Entity) -> dict[str, str]:
+    """The BODS Unspecified Record an undisclosed party is exported as."""
+    record = {"reason": entity.unspecified_reason}
+    if entity.unspecified_description:
+        record["description"] = entity.unspecified_description
+    return record
+
+
+def statement_observed_on(statement: dict[str, Any]) -> datetime.date | None:
+    """The date a statement states its facts: statementDate, else its publication date."""
+    for value in (statement.get("statementDate"), (statement.get("publicationDetails") or {}).get("publicationDate")):
+        if value:
+            try:
+                return datetime.date.fromisoformat(str(value))
+            except ValueError:
+                continue
+    return None
 
 
 # ---------------------------------------------------------------- statements -> fields
@@ -379,16 +434,28 @@ def _statement(
     return statement
 
 
+def _party_reference(entity: Entity) -> str | dict[str, str]:
+    return unspecified_record(entity) if entity.unspecified_reason else entity.record_id
+
+
+def _relationship_date(interests: list[Interest]) -> datetime.date:
+    """When the source stated the relationship, else when we first recorded it."""
+    observed = [interest.observed_on for interest in interests if interest.observed_on]
+    return max(observed) if observed else min(interest.created_at for interest in interests).date()
+
+
 def statements_build(
     entities: list[Entity], interests: list[Interest], publication_date: datetime.date
 ) -> list[dict[str, Any]]:
     """The graph as BODS 0.4 statements: entities and persons first, then relationships, each
-    relationship gathering the interest rows read from it."""
+    relationship gathering the interest rows read from it. An undisclosed party is no entity
+    statement: its relationships name it as an Unspecified Record."""
     publication = {
         "publicationDate": publication_date.isoformat(),
         "bodsVersion": BODS_VERSION,
         "publisher": {"name": PUBLISHER_NAME},
     }
+    entities = [entity for entity in entities if not entity.unspecified_reason]
     statements = [
         _statement(
             record_id=entity.record_id,
@@ -411,7 +478,7 @@ def statements_build(
         details = {
             "isComponent": False,
             "subject": first.subject.record_id,
-            "interestedParty": first.interested_party.record_id,
+            "interestedParty": _party_reference(first.interested_party),
             "interests": [_interest_details(interest) for interest in ordered],
         }
         statements.append(
@@ -420,7 +487,7 @@ def statements_build(
                 record_type="relationship",
                 details=details,
                 declaration_subject=first.subject.record_id,
-                statement_date=min(interest.created_at for interest in ordered).date(),
+                statement_date=_relationship_date(ordered),
                 source=first.source,
                 publication=publication,
             )

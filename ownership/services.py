@@ -26,6 +26,7 @@ from ownership.models import (
     OwnerCategory,
     OwnerType,
     OwnerTypeOverride,
+    UnspecifiedReason,
 )
 from providers.models import HomeObservation, ImportRun, ProviderOrganisation, Sector
 
@@ -184,7 +185,8 @@ class _BodsImport:
     records: dict[str, Entity] = field(default_factory=dict)
     counts: Counter[str] = field(default_factory=Counter)
     rejected: list[dict[str, Any]] = field(default_factory=list)
-    unspecified: list[str] = field(default_factory=list)
+    unspecified: list[str] = field(default_factory=list)  # relationships to an undisclosed owner, stored
+    unspecified_subjects: list[str] = field(default_factory=list)  # relationships with no subject, noted
 
     def entity_for(self, record_id: str) -> Entity | None:
         if record_id not in self.records:
@@ -243,21 +245,62 @@ def _bods_party(state: _BodsImport, reference: Any, role: str) -> Entity:
 
 
 class _Unspecified(Exception):  # noqa: N818 - a control-flow signal, not an error
-    """A relationship whose interested party is declared unknown (BODS UnspecifiedRecord)."""
+    """A relationship whose subject is declared unknown (BODS UnspecifiedRecord): nothing to
+    attach an interest to, so it is noted, not stored."""
+
+
+def unspecified_party_ensure(*, subject: Entity, reason: str, description: str, source: str) -> tuple[Entity, str]:
+    """The entity standing for the undisclosed owner of `subject` for `reason` (a BODS
+    unspecifiedReason code): one per (subject, reason), with a stable record id; the latest
+    description given is kept. ("new"|"changed"|"unchanged")."""
+    if reason not in UnspecifiedReason.values:
+        raise ValueError(f"unspecified reason {reason!r} is not in the BODS codelist")
+    return entity_upsert(
+        record_id=bods.unspecified_record_id(subject.record_id, reason),
+        values={
+            "name": bods.unspecified_party_name(reason),
+            "kind": EntityKind.UNKNOWN_ENTITY,
+            "category": OwnerCategory.UNKNOWN,
+            "unspecified_reason": reason,
+            "unspecified_description": description,
+            "source": source[:255],
+        },
+    )
+
+
+def _bods_interested_party(state: _BodsImport, subject: Entity, reference: Any, source: str) -> Entity:
+    if isinstance(reference, str):
+        return _bods_party(state, reference, "interestedParty")
+    # Opacity is itself a finding: an undisclosed owner is kept as an entity of its own.
+    party, status = unspecified_party_ensure(
+        subject=subject,
+        reason=str(reference.get("reason", UnspecifiedReason.UNKNOWN)),
+        description=str(reference.get("description") or ""),
+        source=source,
+    )
+    state.counts[f"unspecified_parties_{status}"] += 1
+    return party
+
+
+def _bods_unspecified_note(state: _BodsImport, statement: dict[str, Any], party: Entity) -> None:
+    if party.unspecified_reason:
+        state.unspecified.append(f"{statement['recordId']}: interested party unspecified ({party.unspecified_reason})")
 
 
 def _bods_relationship_apply(state: _BodsImport, statement: dict[str, Any]) -> None:
     details = statement["recordDetails"]
     record_id = statement["recordId"]
+    source = str((statement.get("source") or {}).get("description") or state.source_name)[:255]
     subject = _bods_party(state, details["subject"], "subject")
-    party = _bods_party(state, details["interestedParty"], "interestedParty")
+    party = _bods_interested_party(state, subject, details["interestedParty"], source)
     if subject.pk == party.pk:
         raise ValueError(f"{subject.name} cannot hold an interest in itself")
+    _bods_unspecified_note(state, statement, party)
     # A relationship stated without interests is kept as one interest of unknown kind.
     interests = [
         bods.interest_fields(interest) for interest in details.get("interests") or [{"type": "unknownInterest"}]
     ]
-    source = str((statement.get("source") or {}).get("description") or state.source_name)[:255]
+    observed_on = bods.statement_observed_on(statement)
     kept = []
     for index, fields in enumerate(interests):
         interest_id = bods.interest_record_id(record_id, index)
@@ -266,7 +309,7 @@ def _bods_relationship_apply(state: _BodsImport, statement: dict[str, Any]) -> N
             record_id=interest_id,
             subject=subject,
             interested_party=party,
-            values={**fields.as_dict(), "source": source},
+            values={**fields.as_dict(), "source": source, "observed_on": observed_on},
         )
         state.counts[f"interests_{status}"] += 1
     # A later statement of the same relationship with fewer interests replaces the earlier one.
@@ -287,8 +330,8 @@ def _bods_statement_apply(state: _BodsImport, position: bods.Position, statement
                     _bods_entity_apply(state, statement)
                 return
         except _Unspecified as reason:
-            state.unspecified.append(f"{statement['recordId']}: interested party unspecified ({reason})")
-            state.counts["relationships_unspecified"] += 1
+            state.unspecified_subjects.append(f"{statement['recordId']}: subject unspecified ({reason})")
+            state.counts["relationships_subject_unspecified"] += 1
             return
         except (ValueError, IntegrityError) as error:
             problem = str(error).strip()
@@ -314,7 +357,11 @@ def bods_file_import(*, path: Path) -> ImportRun:
     with transaction.atomic():
         for position, statement in statements:
             _bods_statement_apply(state, position, statement)
-        summary = {"statements": len(statements), "unspecified_parties": state.unspecified}
+        summary = {
+            "statements": len(statements),
+            "unspecified_parties": state.unspecified,
+            "unspecified_subjects": state.unspecified_subjects,
+        }
         _run_finish(run, counts=state.counts, rejected=state.rejected, summary=summary)
         market_recompute_after_import()
     return run

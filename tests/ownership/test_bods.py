@@ -12,7 +12,15 @@ from bods_fixtures import load
 from django.core.management import CommandError, call_command
 
 from ownership import bods
-from ownership.models import Entity, EntityKind, Interest, InterestType, OwnerCategory, OwnerType
+from ownership.models import (
+    Entity,
+    EntityKind,
+    Interest,
+    InterestType,
+    OwnerCategory,
+    OwnerType,
+    UnspecifiedReason,
+)
 from ownership.selectors import bods_statements_export, ultimate_owner_of_entity
 from ownership.services import bods_file_import, provider_entity_ensure
 from providers.models import ImportRun, Sector
@@ -215,17 +223,194 @@ def test_a_file_that_is_not_json_fails_the_run_and_changes_nothing(tmp_path):
     assert Entity.objects.count() == 0
 
 
-def test_unspecified_interested_party_is_noted_not_rejected(tmp_path):
+def test_unspecified_interested_party_is_stored_as_an_undisclosed_owner(tmp_path):
     path = write(tmp_path, load("edge-cases/11-anonymous-person").statements)
 
     run = bods_file_import(path=path)
 
     assert run.rejected_rows == []
-    assert run.counts["relationships_unspecified"] == 1
+    assert run.counts["unspecified_parties_new"] == 1
     assert run.summary["unspecified_parties"] == [
         "rec-rel-opaque-no-ubo: interested party unspecified (subjectUnableToConfirmOrIdentifyBeneficialOwner)"
     ]
-    assert Interest.objects.count() == 0
+    hidden = Entity.objects.get(unspecified_reason=UnspecifiedReason.SUBJECT_UNABLE_TO_CONFIRM)
+    assert (hidden.record_id, hidden.kind, hidden.category, hidden.unspecified_description) == (
+        "unspecified:subjectUnableToConfirmOrIdentifyBeneficialOwner:rec-opaque-holdings-sa",
+        EntityKind.UNKNOWN_ENTITY,
+        OwnerCategory.UNKNOWN,
+        "The subject entity has reported that it is unable to identify any beneficial owner meeting the reporting "
+        "threshold.",
+    )
+    link = Interest.objects.get()
+    assert (link.subject.record_id, link.interested_party, link.interest_type) == (
+        "rec-opaque-holdings-sa",
+        hidden,
+        InterestType.UNKNOWN,
+    )
+    assert (link.source, link.observed_on) == ("Synthetic fixture", datetime.date(2026, 4, 17))
+
+
+def opaque_statements():
+    """Three subjects whose owners are not disclosed, for four reasons (one subject gives two)."""
+    statements = load("edge-cases/11-anonymous-person").statements
+    entity, relationship = statements[0], statements[1]
+    out = [entity]
+    for number, name in ((2, "Quiet Holdings Ltd"), (3, "Silent Care Ltd")):
+        out.append(
+            {
+                **entity,
+                "statementId": f"opaque-entity-{number}".ljust(32, "0"),
+                "recordId": f"rec-opaque-{number}",
+                "declarationSubject": f"rec-opaque-{number}",
+                "recordDetails": {
+                    "isComponent": False,
+                    "entityType": {"type": "registeredEntity"},
+                    "name": name,
+                    "identifiers": [{"scheme": "GB-COH", "id": f"1000000{number}"}],
+                    "jurisdiction": {"code": "GB", "name": "United Kingdom"},
+                },
+            }
+        )
+    reasons = [
+        ("rec-opaque-holdings-sa", "subjectUnableToConfirmOrIdentifyBeneficialOwner", "Cannot identify anyone."),
+        ("rec-opaque-2", "interestedPartyHasNotProvidedInformation", "The holder did not answer the notice."),
+        ("rec-opaque-2", "interestedPartyExemptFromDisclosure", ""),
+        ("rec-opaque-3", "noBeneficialOwners", "Nobody holds more than 25%."),
+    ]
+    for index, (subject, reason, description) in enumerate(reasons):
+        party = {"reason": reason, **({"description": description} if description else {})}
+        out.append(
+            {
+                **relationship,
+                "statementId": f"opaque-relationship-{index}".ljust(32, "0"),
+                "recordId": f"rec-rel-opaque-{index}",
+                "declarationSubject": subject,
+                "statementDate": f"2026-0{index + 1}-15",
+                "recordDetails": {
+                    "isComponent": False,
+                    "subject": subject,
+                    "interestedParty": party,
+                    "interests": [{"type": "shareholding", "share": {"exclusiveMinimum": 75, "maximum": 100}}],
+                },
+            }
+        )
+    return out
+
+
+def opaque_facts():
+    return set(
+        Entity.objects.filter(unspecified_reason__gt="").values_list(
+            "record_id", "unspecified_reason", "unspecified_description", "source"
+        )
+    ), set(
+        Interest.objects.values_list("record_id", "subject__record_id", "interested_party__record_id", "observed_on")
+    )
+
+
+def test_round_trip_keeps_every_unspecified_party_and_the_second_import_changes_nothing(tmp_path):
+    bods_file_import(path=write(tmp_path, opaque_statements()))
+    before, facts = graph_facts(), opaque_facts()
+    assert len(facts[0]) == 4
+    assert {date for *_, date in facts[1]} == {datetime.date(2026, month, 15) for month in (1, 2, 3, 4)}
+
+    exported = bods_statements_export(datetime.date(2026, 5, 1))
+
+    assert bods.statements_problems(exported) == []
+    assert [s["recordType"] for s in exported] == ["entity"] * 3 + ["relationship"] * 4  # no entity for nobody
+    parties = {s["recordDetails"]["subject"]: [] for s in exported if s["recordType"] == "relationship"}
+    for s in exported:
+        if s["recordType"] == "relationship":
+            parties[s["recordDetails"]["subject"]].append(s["recordDetails"]["interestedParty"])
+    assert parties == {
+        "rec-opaque-holdings-sa": [
+            {"reason": "subjectUnableToConfirmOrIdentifyBeneficialOwner", "description": "Cannot identify anyone."}
+        ],
+        "rec-opaque-2": [
+            {
+                "reason": "interestedPartyHasNotProvidedInformation",
+                "description": "The holder did not answer the notice.",
+            },
+            {"reason": "interestedPartyExemptFromDisclosure"},
+        ],
+        "rec-opaque-3": [{"reason": "noBeneficialOwners", "description": "Nobody holds more than 25%."}],
+    }
+    assert {s["statementDate"] for s in exported if s["recordType"] == "relationship"} == {
+        "2026-01-15",
+        "2026-02-15",
+        "2026-03-15",
+        "2026-04-15",
+    }
+    Interest.objects.all().delete()
+    Entity.objects.all().delete()
+    path = write(tmp_path, exported, name="exported.json")
+
+    first = bods_file_import(path=path)
+    second = bods_file_import(path=path)
+
+    assert first.rejected_rows == []
+    assert second.rejected_rows == []
+    assert graph_facts() == before
+    assert opaque_facts() == facts
+    assert {key for key, value in second.counts.items() if value} == {
+        "entities_unchanged",
+        "interests_unchanged",
+        "unspecified_parties_unchanged",
+    }
+    assert bods_statements_export(datetime.date(2026, 5, 1)) == exported
+
+
+def test_an_undisclosed_controller_ends_the_chain_with_its_reason(tmp_path):
+    provider = ProviderRecordFactory(name="Silent Care Ltd", companies_house_number="10000003")
+    provider_entity = provider_entity_ensure(provider_organisation=provider, sector=Sector.PRIVATE)
+    holding = CompanyFactory(name="Quiet Holdings Ltd", company_number="10000002")
+    MajorityShareholdingFactory(subject=provider_entity, interested_party=holding)
+    statements = [s for s in opaque_statements() if s["recordId"] in ("rec-opaque-2", "rec-rel-opaque-1")]
+    bods_file_import(path=write(tmp_path, statements))
+
+    resolution = ultimate_owner_of_entity(provider_entity, ON)
+
+    assert resolution.owner == holding
+    assert [link.interested_party for link in resolution.chain] == [holding]
+    assert resolution.owner_type == OwnerType.PRIVATE_UNKNOWN
+    assert resolution.undisclosed_reason == UnspecifiedReason.PARTY_HAS_NOT_PROVIDED
+    assert resolution.reason.startswith(
+        "Quiet Holdings Ltd has not disclosed its owner: Interested party has not provided information."
+    )
+
+
+def test_a_disclosed_majority_holder_is_followed_past_an_undisclosed_minority(tmp_path):
+    subject = CompanyFactory(name="Mixed Holdings Ltd")
+    owner = PersonFactory(name="Jane Smith")
+    MajorityShareholdingFactory(subject=subject, interested_party=owner)
+    hidden = Entity.objects.create(
+        name="Undisclosed",
+        kind=EntityKind.UNKNOWN_ENTITY,
+        record_id="unspecified:unknown:x",
+        unspecified_reason="unknown",
+    )
+    MajorityShareholdingFactory(subject=subject, interested_party=hidden, share_exact=Decimal(10))
+
+    resolution = ultimate_owner_of_entity(subject, ON)
+
+    assert (resolution.owner, resolution.owner_type, resolution.undisclosed_reason) == (
+        owner,
+        OwnerType.PRIVATE_INDIVIDUAL,
+        "",
+    )
+
+
+def test_the_owner_page_shows_that_the_owner_is_not_disclosed(client, tmp_path):
+    provider = ProviderRecordFactory(name="Quiet Holdings Ltd", companies_house_number="10000002")
+    provider_entity_ensure(provider_organisation=provider, sector=Sector.PRIVATE)
+    statements = [s for s in opaque_statements() if s["recordId"] in ("rec-opaque-2", "rec-rel-opaque-1")]
+    bods_file_import(path=write(tmp_path, statements))
+    entity = Entity.objects.get(provider_organisation=provider)
+
+    text = client.get(f"/registry/owners/{entity.pk}/").content.decode()
+
+    assert "Quiet Holdings Ltd has not disclosed its owner: Interested party has not provided information." in text
+    assert "Nobody holds majority control of Quiet Holdings Ltd" not in text
+    assert "Undisclosed owner (interested party has not provided information)" in text
 
 
 def test_circular_ownership_fixture_terminates_with_a_clear_reason(tmp_path):
