@@ -1,4 +1,5 @@
-"""Scheduling recomputes when an administrator asks. (Imports ask through
+"""Scheduling recomputes when an administrator asks, and again when an administrator's or an
+import's run was interrupted. (Imports ask through
 ownership.services.market_recompute_after_import, by the same task name.)"""
 
 from __future__ import annotations
@@ -6,6 +7,8 @@ from __future__ import annotations
 from django.db import transaction
 
 from config.tasks import schedule_task
+from market.analytics.recompute import INTERRUPTED, market_recompute_interrupted_fail
+from market.models import RecomputeRun
 from ownership.services import MARKET_RECOMPUTE_TASK
 
 
@@ -13,3 +16,34 @@ def market_recompute_schedule(*, trigger: str) -> None:
     """Send a recompute to the workers once the current transaction commits."""
     with transaction.atomic():
         schedule_task(MARKET_RECOMPUTE_TASK, trigger=trigger)
+
+
+# Runs somebody waits for: asked for again when interrupted, up to this many interrupted runs
+# of the same trigger since the last run that succeeded (a run that kills its worker each time,
+# say for memory, is not asked for forever). The nightly run waits for tomorrow night.
+RETRIED_WHEN_INTERRUPTED = {RecomputeRun.Trigger.ADMIN, RecomputeRun.Trigger.IMPORT}
+MAX_INTERRUPTED_ATTEMPTS = 3
+
+
+def market_recompute_interrupted_retry() -> dict[str, int]:
+    """Record the runs a dead process left RUNNING as failed, and ask again for those an
+    administrator or an import asked for; how many of each."""
+    interrupted = market_recompute_interrupted_fail()
+    triggers = {run.trigger for run in interrupted if run.trigger in RETRIED_WHEN_INTERRUPTED}
+    retried = [trigger for trigger in sorted(triggers) if _interrupted_attempts(trigger) < MAX_INTERRUPTED_ATTEMPTS]
+    for trigger in retried:
+        market_recompute_schedule(trigger=trigger)
+    return {"interrupted": len(interrupted), "retried": len(retried)}
+
+
+def _interrupted_attempts(trigger: str) -> int:
+    last_success = (
+        RecomputeRun.objects.filter(status=RecomputeRun.Status.SUCCEEDED)
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+    runs = RecomputeRun.objects.filter(trigger=trigger, status=RecomputeRun.Status.FAILED, error=INTERRUPTED)
+    if last_success is not None:
+        runs = runs.filter(started_at__gt=last_success)
+    return runs.count()

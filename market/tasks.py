@@ -9,6 +9,7 @@ from django.conf import settings
 
 from market.analytics.recompute import market_recompute
 from market.models import RecomputeRun
+from market.scheduling import market_recompute_interrupted_retry
 
 # A run asked for after an import or by an administrator must not be lost because another
 # run was going (that run may have read the data before the import): it waits and tries again.
@@ -33,3 +34,10 @@ def recompute_market_task(self: Any, trigger: str = RecomputeRun.Trigger.SCHEDUL
     if run.status == RecomputeRun.Status.SKIPPED and waiting_matters:  # eager: nothing to wait for
         raise self.retry(countdown=RETRY_SECONDS)
     return {"run_id": run.pk, "status": run.status, "rows_written": run.rows_written}
+
+
+@shared_task(name="market.recompute_interrupted_retry_task", time_limit=120, soft_time_limit=110)
+def recompute_interrupted_retry_task() -> dict[str, int]:
+    """Every few minutes: no run stays "running" after its process died; an administrator's or
+    an import's interrupted run is asked for again."""
+    return market_recompute_interrupted_retry()

@@ -9,6 +9,10 @@
   previous current run stops being current) in one transaction, so dashboards see the old set
   or the new one, never half of one. On failure the run is FAILED with the error and the
   current run stays current.
+- Never "running" for good: a run whose process died keeps RUNNING, but its lock went with its
+  connection. Whoever next takes the lock (the next run, or the check beat runs every few
+  minutes) records it FAILED as interrupted; market.scheduling asks again for an
+  administrator's or an import's run (ADR 22).
 - Idempotent: the same inputs give the same snapshots, in content and order; `inputs_digest`
   and `content_digest` show it. Snapshots of all but the last KEEP_RUNS succeeded runs are
   deleted after the switch (the runs themselves stay, as history).
@@ -41,6 +45,8 @@ logger = logging.getLogger(__name__)
 # pg_try_advisory_lock key of market recomputes ("RCMARKET" read as digits, fits a bigint).
 LOCK_KEY = 7_267_776_582
 KEEP_RUNS = 3
+# The error of a run whose process died mid-way (found RUNNING with its lock gone).
+INTERRUPTED = "Interrupted: the process running it stopped before it finished."
 BATCH_SIZE = 1000
 
 Progress = Callable[[str], None]
@@ -228,6 +234,30 @@ def _silent(text: str) -> None:
     return None
 
 
+def _interrupted_runs_fail() -> list[RecomputeRun]:
+    """Called only while holding the lock, so no run is going: every RUNNING run was left by a
+    process that died (a worker killed, its pool child lost), whose lock went with its
+    connection. Each is recorded FAILED, saying so; the runs, oldest first."""
+    interrupted = list(RecomputeRun.objects.filter(status=RecomputeRun.Status.RUNNING).order_by("started_at", "pk"))
+    now = timezone.now()
+    for run in interrupted:
+        run.status = RecomputeRun.Status.FAILED
+        run.error = INTERRUPTED
+        run.finished_at = now
+        run.save(update_fields=["status", "error", "finished_at"])
+        logger.warning("Market recompute %s was interrupted; recorded as failed", run.pk)
+    return interrupted
+
+
+def market_recompute_interrupted_fail() -> list[RecomputeRun]:
+    """Record as FAILED the runs left RUNNING by a process that died; none while a run is going
+    (that run does it when it starts). The runs so recorded."""
+    with _side_connection() as side:
+        if not side.try_lock():
+            return []
+        return _interrupted_runs_fail()
+
+
 def market_recompute(*, trigger: str, progress: Progress | None = None) -> RecomputeRun:
     """Recompute every snapshot unless another run is going; returns this run's record
     (SUCCEEDED and current, FAILED with the error, or SKIPPED)."""
@@ -236,6 +266,7 @@ def market_recompute(*, trigger: str, progress: Progress | None = None) -> Recom
         if not side.try_lock():
             tell("another recompute is running: skipped")
             return _skipped(trigger)
+        _interrupted_runs_fail()
         run = RecomputeRun.objects.create(trigger=trigger, status=RecomputeRun.Status.RUNNING)
 
         def report(text: str) -> None:
