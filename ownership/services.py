@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import hashlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from config.tasks import schedule_task
-from ownership import bods, curated
+from ownership import bods, companies_house, curated
 from ownership.models import (
     Entity,
     EntityKind,
@@ -365,6 +367,179 @@ def bods_file_import(*, path: Path) -> ImportRun:
         _run_finish(run, counts=state.counts, rejected=state.rejected, summary=summary)
         market_recompute_after_import()
     return run
+
+
+# ---------------------------------------------------------------- Companies House PSC snapshot
+
+# Control chains are followed up through corporate PSCs that the graph did not know before: a
+# company found as a PSC is read on the next pass over the file. Chains deeper than this are
+# left to a later import (each import reads as far again).
+PSC_MAX_PASSES = 6
+
+
+@dataclass
+class _PscImport:
+    snapshot_date: datetime.date
+    entities: dict[str, Entity]  # company number -> entity, for every company read or found
+    counts: Counter[str] = field(default_factory=Counter)
+    rejected: dict[int, str] = field(default_factory=dict)  # line -> reason (once, whatever the pass)
+    seen: set[str] = field(default_factory=set)  # interest record ids this snapshot states
+    read: set[str] = field(default_factory=set)  # company numbers whose lines were read
+    found: set[str] = field(default_factory=set)  # UK corporate PSCs' numbers, to read next
+
+
+def _psc_party_entity(state: _PscImport, subject: Entity, party: companies_house.Party) -> Entity:
+    if party.unspecified_reason:
+        entity, status = unspecified_party_ensure(
+            subject=subject,
+            reason=party.unspecified_reason,
+            description=party.unspecified_description,
+            source=companies_house.SOURCE,
+        )
+        state.counts[f"unspecified_parties_{status}"] += 1
+        return entity
+    values: dict[str, Any] = {
+        "name": party.name,
+        "kind": party.kind,
+        "category": party.category,
+        "jurisdiction": party.jurisdiction,
+        "company_number": party.company_number,
+        "source": companies_house.SOURCE,
+    }
+    known = state.entities.get(party.company_number) if party.company_number else None
+    known = known or Entity.objects.filter(record_id=party.record_id).first()
+    if known is None:
+        known, status = Entity.objects.create(record_id=party.record_id, **values), "new"
+    else:
+        # Another source may know more (a private-equity firm, a curator's name): fill blanks only.
+        status = entity_merge(entity=known, values=values)
+    state.counts[f"entities_{status}"] += 1
+    if party.company_number:
+        state.entities[party.company_number] = known
+        state.found.add(party.company_number)
+    return known
+
+
+def _psc_control_apply(state: _PscImport, control: companies_house.Control) -> None:
+    subject = state.entities[control.company_number]
+    party = _psc_party_entity(state, subject, control.party)
+    if party.pk == subject.pk:
+        raise ValueError(f"{subject.name} cannot be its own person with significant control")
+    for index, fields in enumerate(control.interests):
+        values = {**fields.as_dict(), "source": companies_house.SOURCE, "observed_on": state.snapshot_date}
+        if control.ceased and values["end_date"] is None:
+            values["end_date"] = max(state.snapshot_date, values["start_date"] or state.snapshot_date)
+        record_id = f"{control.record_id}#{index}"
+        status = interest_upsert(record_id=record_id, subject=subject, interested_party=party, values=values)
+        state.seen.add(record_id)
+        state.counts[f"interests_{status}"] += 1
+
+
+def _psc_pass(
+    state: _PscImport, path: Path, wanted: set[str], progress: Callable[[int], None] | None
+) -> companies_house.Reading:
+    reading = companies_house.Reading()
+    for line, item in companies_house.snapshot_read(path, wanted, reading, progress):
+        try:
+            if isinstance(item, companies_house.Rejected):
+                raise ValueError(item.reason)
+            with transaction.atomic():
+                _psc_control_apply(state, item)
+        except (ValueError, IntegrityError) as error:
+            state.rejected.setdefault(line, str(error).strip())
+    state.read |= wanted
+    return reading
+
+
+def _psc_links_end(state: _PscImport) -> None:
+    """Links an earlier snapshot stated and this one does not: they ended by this snapshot's
+    date (kept, not deleted, so a past date still resolves as it was)."""
+    vanished = (
+        Interest.objects.filter(
+            source=companies_house.SOURCE, end_date__isnull=True, observed_on__lt=state.snapshot_date
+        )
+        .filter(models.Q(start_date__isnull=True) | models.Q(start_date__lte=state.snapshot_date))
+        .exclude(record_id__in=state.seen)
+    )
+    state.counts["interests_ended"] = vanished.update(end_date=state.snapshot_date)
+
+
+def _psc_snapshot_read(state: _PscImport, path: Path, progress: Callable[[int], None] | None) -> dict[str, Any]:
+    wanted = set(state.entities)
+    readings: list[companies_house.Reading] = []
+    while wanted and len(readings) < PSC_MAX_PASSES:
+        readings.append(_psc_pass(state, path, wanted, progress))
+        wanted = state.found - state.read
+    if not readings:
+        return {"snapshot_date": state.snapshot_date.isoformat(), "lines": 0, "companies_read": 0, "passes": 0}
+    first = readings[0]
+    if first.recognised == 0:
+        raise companies_house.PscFileError(f"{path.name} holds no line of a Companies House PSC snapshot")
+    return {
+        "snapshot_date": state.snapshot_date.isoformat(),
+        "lines": first.lines,
+        "companies_read": len(state.read),
+        # Lines the first pass skipped and no later pass (for a company found controlling) read.
+        "lines_skipped_unknown_companies": first.skipped - sum(later.wanted for later in readings[1:]),
+        "passes": len(readings),
+        "exemptions": sum(reading.exemptions for reading in readings),
+    }
+
+
+def _psc_snapshot_date(path: Path, given: datetime.date | None) -> datetime.date:
+    date = given or companies_house.snapshot_date_of(path)
+    if date is None:
+        raise companies_house.PscFileError(
+            f"{path.name}: no snapshot date in the file's name or its totals line; give --snapshot-date"
+        )
+    newer = Interest.objects.filter(source=companies_house.SOURCE, observed_on__gt=date).order_by("-observed_on")
+    if (latest := newer.values_list("observed_on", flat=True).first()) is not None:
+        raise companies_house.PscFileError(
+            f"a newer PSC snapshot ({latest.isoformat()}) is already imported; this one ({date.isoformat()}) "
+            f"would turn current links back"
+        )
+    return date
+
+
+def psc_snapshot_import(
+    *, path: Path, snapshot_date: datetime.date | None = None, progress: Callable[[int], None] | None = None
+) -> ImportRun:
+    """Refresh the graph from Companies House's PSC bulk snapshot (JSON lines), in one transaction.
+
+    Only companies the graph knows (entities with a company number: providers, their groups),
+    and the UK companies found controlling them, are read; every other line is skipped
+    unparsed. Each link keeps its source and the snapshot's date; a link an earlier snapshot
+    stated and this one does not is ended on this snapshot's date. Bad lines are rejected with
+    their number and reason; a file that is no PSC snapshot changes nothing. Importing the
+    same snapshot again changes nothing.
+    """
+    run = ImportRun.objects.create(
+        kind=ImportRun.Kind.PSC, source_name=path.name[:255], source_sha256=_sha256_streamed(path)
+    )
+    try:
+        companies_house.snapshot_check(path)
+        date = _psc_snapshot_date(path, snapshot_date)
+        known = Entity.objects.exclude(company_number="").exclude(unspecified_reason__gt="")
+        state = _PscImport(snapshot_date=date, entities={entity.company_number: entity for entity in known})
+        with transaction.atomic():
+            summary = _psc_snapshot_read(state, path, progress)
+            _psc_links_end(state)
+            rejected = [{"line": line, "reason": reason} for line, reason in sorted(state.rejected.items())]
+            run.as_of = date
+            run.save(update_fields=["as_of"])
+            _run_finish(run, counts=state.counts, rejected=rejected, summary=summary)
+            market_recompute_after_import()
+    except companies_house.PscFileError as error:
+        _run_fail(run, str(error))
+    return run
+
+
+def _sha256_streamed(path: Path) -> str:
+    """The file's sha256 without reading it whole (snapshots are gigabytes)."""
+    if not path.is_file():
+        return ""
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 # ---------------------------------------------------------------- curated CSV edges

@@ -148,6 +148,7 @@ class ImportRun(models.Model):
         OFSTED = "ofsted", "Ofsted provider-level register"
         BODS = "bods", "Beneficial Ownership Data Standard statements"
         CURATED = "curated", "Curated ownership edges"
+        PSC = "psc", "Companies House PSC snapshot"
 
     class Status(models.TextChoices):
         RUNNING = "running", "Running"

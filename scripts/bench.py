@@ -318,8 +318,41 @@ def measure_identifier_screen() -> dict[str, object]:
     }
 
 
+def measure_psc_snapshot(lines: str) -> dict[str, object]:
+    """Reading a synthetic Companies House PSC snapshot of `lines` lines, streamed: the lines of
+    the companies the graph knows (one in a hundred here) parsed, the rest skipped unparsed."""
+    from ownership import companies_house
+
+    count = int(lines)
+    template = (
+        '{"company_number":"%08d","data":{"kind":"individual-person-with-significant-control","name":"Person %d",'
+        '"natures_of_control":["ownership-of-shares-75-to-100-percent","voting-rights-75-to-100-percent"],'
+        '"notified_on":"2016-04-06","address":{"address_line_1":"1 High Street","postal_code":"AB1 2CD"},'
+        '"links":{"self":"/company/%08d/persons-with-significant-control/individual/p%d"}}}\n'
+    )
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "persons-with-significant-control-snapshot-2026-11-30.txt"
+        with path.open("w", encoding="utf-8") as snapshot:
+            snapshot.writelines(template % (number, number, number, number) for number in range(count))
+        reading = companies_house.Reading()
+        started = time.perf_counter()
+        parsed = sum(
+            1 for _ in companies_house.snapshot_read(path, {f"{n:08d}" for n in range(0, count, 100)}, reading)
+        )
+        seconds = time.perf_counter() - started
+    return {
+        "lines": reading.lines,
+        "parsed": parsed,
+        "skipped": reading.skipped,
+        "seconds": round(seconds, 2),
+        "lines_per_second": round(count / seconds),
+        "peak_mb": _peak_mb(),
+    }
+
+
 MEASUREMENTS: dict[str, Callable[..., dict[str, object]]] = {
     "identifier_screen": measure_identifier_screen,
+    "psc_snapshot": measure_psc_snapshot,
     "trust_log": measure_trust_log,
     "import": measure_import,
     "recompute": measure_recompute,
@@ -371,6 +404,7 @@ def run_all(database: str) -> dict[str, object]:
     from registry.importers.synthetic import synthetic_register_write
 
     figures: dict[str, object] = {"identifier_screen": _in_child(database, "identifier_screen")}
+    figures["psc_snapshot_read_200000_lines"] = _in_child(database, "psc_snapshot", "200000")
     _empty_registry()  # the reference authorities, loaded as `make run` does
     figures["trust_log_10000_entries"] = _in_child(database, "trust_log", "10000")
     _empty_registry()
