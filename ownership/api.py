@@ -15,7 +15,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ownership import pages
-from ownership.selectors import ultimate_owner_of_entity
 
 
 class ResolutionOutput(serializers.Serializer[object]):
@@ -74,12 +73,16 @@ class OwnerDetailApi(PublicApiView):
     @extend_schema(
         responses=OwnerDetailOutput,
         summary="One owner: homes controlled, shares of England and regions, and its controllers",
+        description=(
+            "Homes, places and shares count open children's homes of the provision type \"Children's home\" "
+            "only, as the dashboards do. `owner_type` and `controlled_by.owner_type` are one reading: the type "
+            "of the homes an owner at the top of its chain owns, or the type its controller gives it."
+        ),
     )
     def get(self, request: Request, pk: int) -> Response:
         entity = get_object_or_404(pages.owners(), pk=pk)
         resolutions = pages.resolutions_on(pages.today())
-        summary = pages.owner_summary(entity, resolutions)
-        controllers = ultimate_owner_of_entity(entity, pages.today())
+        summary, controllers = pages.owner_reading(entity, resolutions, pages.today())
         data = {
             "id": entity.pk,
             "name": entity.name,

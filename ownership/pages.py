@@ -8,6 +8,7 @@ state, because resolving every home takes most of a second.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 from collections import Counter, defaultdict
@@ -21,7 +22,7 @@ from django.utils import timezone
 
 from ownership import selectors as ownership_selectors
 from ownership.models import Entity, HomeOwnershipCorrection, Interest, OwnerTypeOverride
-from providers.models import Home, ImportRun, ProviderOrganisation
+from providers.models import Home, HomeKind, ImportRun, ProviderOrganisation
 
 Resolution = ownership_selectors.Resolution
 
@@ -87,9 +88,11 @@ def today() -> datetime.date:
 
 
 def open_homes() -> QuerySet[Home]:
-    """Every open home, with what owner pages show of it."""
+    """Every open children's home, with what owner pages show of it. Owner pages and the owners
+    API count shares over the market's homes, as the dashboards do (market.analytics.inputs):
+    provision type "Children's home", not secure homes or residential special schools."""
     return Home.objects.select_related("local_authority", "local_authority__region", "provider_organisation").filter(
-        closed_on__isnull=True
+        closed_on__isnull=True, kind=HomeKind.CHILDRENS_HOME
     )
 
 
@@ -151,6 +154,24 @@ def owner_summary(owner: Entity, resolutions: dict[int, Resolution]) -> OwnerSum
         owner_type=owner_type,
         owner_type_reason=reasons.get(owner_type, ""),
     )
+
+
+def owner_reading(
+    owner: Entity, resolutions: dict[int, Resolution], on: datetime.date
+) -> tuple[OwnerSummary, Resolution]:
+    """An owner's summary and its own resolution, read one way: an owner at the top of its own
+    chain that ultimately owns homes has the owner type of those homes (its own walk stops at
+    itself and may know less than its homes' chains do, e.g. a research classification of a
+    subsidiary); an owner controlled by someone else has the type its controller gives it."""
+    summary = owner_summary(owner, resolutions)
+    own = ownership_selectors.ultimate_owner_of_entity(owner, on)
+    if own.owner is not None and own.owner.pk == owner.pk and summary.owner_type:
+        if own.owner_type != summary.owner_type:
+            why = f" As the owner of its homes: {summary.owner_type_reason}" if summary.owner_type_reason else ""
+            own = dataclasses.replace(own, owner_type=summary.owner_type, reason=own.reason + why)
+    else:
+        summary.owner_type, summary.owner_type_reason = own.owner_type, own.reason
+    return summary, own
 
 
 def longest_chain_owned_by(owner: Entity, resolutions: dict[int, Resolution]) -> Resolution | None:

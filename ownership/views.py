@@ -8,15 +8,13 @@ from django.shortcuts import get_object_or_404, render
 
 from ownership import pages
 from ownership.models import OwnerType
-from ownership.selectors import ultimate_owner_of_entity
 
 
 @login_not_required
 def owner(request: HttpRequest, pk: int) -> HttpResponse:
     entity = get_object_or_404(pages.owners(), pk=pk)
     resolutions = pages.resolutions_on(pages.today())
-    summary = pages.owner_summary(entity, resolutions)
-    own_resolution = ultimate_owner_of_entity(entity, pages.today())
+    summary, own_resolution = pages.owner_reading(entity, resolutions, pages.today())
     is_top = own_resolution.owner is not None and own_resolution.owner.pk == entity.pk
     example = pages.longest_chain_owned_by(entity, resolutions) if is_top else None
     if example is not None:  # show how the owner reaches its homes, not just its own box

@@ -7,8 +7,8 @@ from django.test import Client
 
 from ownership.models import Entity, Interest, OwnerTypeOverride
 from ownership.services import provider_entity_ensure
-from providers.models import Sector
-from tests.factories import RegistryProviderFactory
+from providers.models import HomeKind, Sector
+from tests.factories import HomeFactory, RegistryProviderFactory
 from tests.ownership.factories import acorn_market
 
 pytestmark = pytest.mark.django_db
@@ -184,3 +184,37 @@ def test_a_process_reads_its_own_copy_of_the_resolutions_until_the_graph_changes
     changed = pages.resolutions_on(pages.today())
     assert changed is not first
     assert changed[market["a"].pk].owner.name == "Acorn Homes North Limited"
+
+
+def test_an_owner_has_one_owner_type_in_the_api_and_on_its_page(client: Client, market):
+    # The group's homes are investment-owned (the research classifies a subsidiary so); the
+    # group's own walk stops at itself and, alone, knows nothing of its kind of owner.
+    Interest.objects.filter(subject=market["group"], interested_party=market["fund"]).delete()
+    subsidiary = Entity.objects.get(provider_organisation=market["a"].provider_organisation)
+    Entity.objects.filter(pk=subsidiary.pk).update(research_owner_type="private_investment")
+
+    body = Client().get(f"/api/v1/owners/{market['group'].pk}/").json()
+    text = client.get(f"/registry/owners/{market['group'].pk}/").content.decode()
+
+    assert (body["owner_type"], body["controlled_by"]["owner_type"]) == ("private_investment", "private_investment")
+    assert body["controlled_by"]["name"] == "Acorn Care Group Holdings Limited"
+    assert "Owner type: <strong>Private, investment-owned</strong>" in text
+
+
+def test_owner_figures_count_childrens_homes_only_as_the_dashboards_do(client: Client, market):
+    secure = HomeFactory(
+        provider_organisation=market["a"].provider_organisation,
+        local_authority=market["a"].local_authority,
+        places=8,
+        kind=HomeKind.SECURE_CHILDRENS_HOME,
+        provision_type="Secure children's home",
+    )
+
+    body = Client().get(f"/api/v1/owners/{market['fund'].pk}/").json()
+    rows = Client().get("/api/v1/owners/").json()["results"]
+    text = client.get(f"/registry/owners/{market['fund'].pk}/").content.decode()
+
+    assert secure.urn not in body["homes"]
+    assert (body["places"], body["share_of_england_places"]) == (10, pytest.approx(71.4286, abs=1e-4))
+    assert (rows[0]["name"], rows[0]["homes"], rows[0]["places"]) == ("Oakfield Capital Partners", 2, 10)
+    assert "as the market dashboards do" in text
