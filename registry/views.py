@@ -37,7 +37,12 @@ def homes(request: HttpRequest) -> HttpResponse:
         rendered = _homes_results(request, as_of)
         cache.set(key, rendered, timeout=RESULTS_SECONDS)
     results, has_errors = rendered
-    context = {"results": mark_safe(results), "has_errors": has_errors}  # noqa: S308 - our own template's output
+    context = {
+        "results": mark_safe(results),  # noqa: S308 - our own template's output
+        "has_errors": has_errors,
+        # Each register beside Ofsted's own totals (two small queries, so read on every request).
+        "editions": list(selectors.register_editions().values()),
+    }
     return render(request, "registry/homes.html", context)
 
 

@@ -268,3 +268,27 @@ def test_curated_totals_without_a_source_are_refused_whole(reference_data, tmp_p
     with pytest.raises(ValueError, match="line 3: no source given"):
         official_totals_load(path=path)
     assert not OfficialTotal.objects.exists()
+
+
+def test_the_registry_page_shows_each_register_beside_ofsteds_totals(reference_data, tmp_path, client):
+    header, rows = register_with({}, [{"URN": "SC000001"}, {"URN": "SC000002"}])
+    ofsted_register_import(path=write_register(tmp_path / "register.csv", header, rows))
+    ofsted_register_import(path=register_2015(tmp_path, ["SC000001", "SC000002"]))
+    official_totals_load()
+
+    page = client.get("/registry/")
+
+    assert page.status_code == 200
+    text = " ".join(page.content.decode().split())
+    table = text[text.index('id="editions-heading"') :]
+    row_2015, row_2023 = (
+        table[table.index(f'<th scope="row" class="govuk-table__header">31 March {y}') :] for y in (2015, 2023)
+    )
+    assert row_2015.split("</tr>")[0].count("not given") == 1
+    assert "names no owners" in row_2015.split("</tr>")[0]
+    assert "not known" in row_2015.split("</tr>")[0]
+    cells_2023 = row_2023.split("</tr>")[0]
+    assert "not the whole register" in cells_2023
+    figures = [cell.split("<")[0] for cell in cells_2023.split('govuk-table__cell--numeric">')[1:]]
+    assert figures == ["2", "8", "3,050", "11,857"]
+    assert "2023 total: Ofsted, Children&#x27;s social care data in England" in table
