@@ -214,7 +214,7 @@ MARKET_RECOMPUTE_AFTER_IMPORT = env_bool("MARKET_RECOMPUTE_AFTER_IMPORT", True)
 # 6,000 rows and 45 columns; one whose children's homes or open homes fall by more than this
 # share of the previous register is refused unless `import_ofsted --allow-shrink "reason"`.
 REGISTER_MAX_ROWS = env_int("REGISTER_MAX_ROWS", 100_000, minimum=1)
-REGISTER_MAX_COLUMNS = env_int("REGISTER_MAX_COLUMNS", 500, minimum=1)
+REGISTER_MAX_COLUMNS = env_int("REGISTER_MAX_COLUMNS", 200, minimum=1)
 REGISTER_MAX_SHRINK_PERCENT = env_int("REGISTER_MAX_SHRINK_PERCENT", 20, minimum=0)
 # Spreadsheets (XLSX, ODS) are zip archives: their members' total size once decompressed, and
 # the number of shared strings, are checked before any parser sees them (zip bombs).

@@ -39,7 +39,7 @@ def rows_capped(rows: Iterator[Row], *, name: str) -> Iterator[Row]:
     for count, row in enumerate(rows, start=1):
         if count > limit:
             raise RegisterRefusedError(
-                f"{name} has more than {limit:,} rows after its header (REGISTER_MAX_ROWS); "
+                f"{name} has more than {limit:,} rows (REGISTER_MAX_ROWS); "
                 "a provider-level register has a few thousand"
             )
         yield row

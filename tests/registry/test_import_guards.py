@@ -5,8 +5,13 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import struct
+import tracemalloc
+import zipfile
 from pathlib import Path
 
+import openpyxl
+import pandas as pd  # type: ignore[import-untyped]
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -14,6 +19,7 @@ from ownership.models import Entity
 from providers.models import Home, HomeObservation, ImportRun, ProviderOrganisation
 from registry.importers.ofsted import ofsted_register_import
 from registry.importers.ofsted_guards import RegisterRefusedError
+from registry.importers.spreadsheet_limits import spreadsheet_check
 from tests.registry.register_counts import real_file
 
 pytestmark = pytest.mark.django_db
@@ -153,7 +159,7 @@ def test_a_file_past_the_row_limit_is_refused(three_homes, tmp_path, settings):
     before = snapshot()
 
     rows = [home_row("SC000001"), home_row("SC000002"), home_row("SC000003")]
-    refused(write(tmp_path / "long.csv", csv_text(rows)), match="more than 2 rows after its header")
+    refused(write(tmp_path / "long.csv", csv_text(rows)), match="long.csv has more than 2 rows")
 
     assert snapshot() == before
 
@@ -230,3 +236,172 @@ def test_the_real_registers_in_turn_are_never_refused(reference_data):
     # Year on year the real registers closed at most 7.5% of their homes (2016-2017), 5.5% here.
     for year in (2019, 2020, 2021, 2022):
         assert ofsted_register_import(path=real_file(year)).status == ImportRun.Status.SUCCEEDED
+
+
+# Spreadsheets: bombs, limits and corrupt archives ----------------------------------------------
+
+MEGABYTE = 1 << 20
+
+
+def xlsx_register(path: Path, rows: list[list[object]]) -> Path:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Children's social care data in England - Provider level as at 31 March 2025"])
+    sheet.append(HEADER)
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+def zip_bomb(path: Path, *, megabytes: int, member: str = "xl/worksheets/sheet1.xml") -> Path:
+    """A zip of one member of zeros, written in chunks (200 MB compresses to about 200 KB)."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open(member, "w") as stream:
+            for _ in range(megabytes):
+                stream.write(bytes(MEGABYTE))
+    return path
+
+
+def test_an_xlsx_zip_bomb_is_refused_unread_with_little_memory(three_homes, tmp_path):
+    bomb = zip_bomb(tmp_path / "bomb.xlsx", megabytes=200)
+    assert bomb.stat().st_size < MEGABYTE
+    before = snapshot()
+
+    tracemalloc.start()
+    with pytest.raises(
+        RegisterRefusedError, match=r"bomb.xlsx says it decompresses to 210 MB or more, past the 157 MB"
+    ):
+        ofsted_register_import(path=bomb)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    assert peak < 20 * MEGABYTE
+    assert snapshot() == before
+
+
+def test_an_archive_that_understates_its_size_is_refused_as_unreadable(three_homes, tmp_path):
+    bomb = zip_bomb(tmp_path / "liar.xlsx", megabytes=20)
+    data = bytearray(bomb.read_bytes())
+    # Declare 1,000 bytes for the zeros, in the member's local header and the central directory.
+    local = data.index(b"PK\x03\x04", data.index(b"xl/worksheets") - 60)
+    central = data.rindex(b"PK\x01\x02")
+    struct.pack_into("<I", data, local + 22, 1000)
+    struct.pack_into("<I", data, central + 24, 1000)
+    bomb.write_bytes(bytes(data))
+    before = snapshot()
+
+    refused(bomb, match=r"This file is not a readable XLSX spreadsheet: Bad CRC-32 for file 'xl/worksheets/sheet1.xml'")
+
+    assert snapshot() == before
+
+
+def with_shared_strings(path: Path, count: int) -> Path:
+    """The workbook with a shared-strings part of `count` strings (openpyxl writes inline strings)."""
+    items = "".join(f"<si><t>owner {n}</t></si>" for n in range(count))
+    part = f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{items}</sst>'
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("xl/sharedStrings.xml", part)
+    return path
+
+
+def test_an_xlsx_past_the_shared_strings_limit_is_refused(three_homes, tmp_path, settings):
+    settings.SPREADSHEET_MAX_SHARED_STRINGS = 5
+    register = with_shared_strings(xlsx_register(tmp_path / "strings.xlsx", [home_row("SC000001")]), 6)
+    within = with_shared_strings(xlsx_register(tmp_path / "within.xlsx", [home_row("SC000001")]), 5)
+    before = snapshot()
+
+    refused(register, match="strings.xlsx holds more than 5 shared strings")
+    spreadsheet_check(within, kind="XLSX")  # no refusal at the limit
+
+    assert snapshot() == before
+
+
+def test_an_xlsx_past_the_row_or_column_limits_is_refused(three_homes, tmp_path, settings):
+    settings.REGISTER_MAX_ROWS = 3
+    register = xlsx_register(tmp_path / "long.xlsx", [home_row("SC000001"), home_row("SC000002")])
+    wide = xlsx_register(tmp_path / "wide.xlsx", [[*home_row("SC000001"), *[""] * 190, "x"]])
+    before = snapshot()
+
+    refused(register, match="long.xlsx has more than 3 rows")
+    settings.REGISTER_MAX_ROWS = 100
+    refused(wide, match="wide.xlsx has a sheet 201 columns wide, more than the 200 allowed")
+
+    assert snapshot() == before
+
+
+def test_an_xlsx_within_the_limits_imports(reference_data, tmp_path):
+    run = ofsted_register_import(path=xlsx_register(tmp_path / "register.xlsx", [home_row("SC000001")]))
+
+    assert run.counts["new"] == 1
+
+
+ODS_CONTENT = """<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+ xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0">
+<office:body><office:spreadsheet><table:table table:name="Sheet1">
+<table:table-row><table:table-cell office:value-type="string"><text:p>URN</text:p></table:table-cell></table:table-row>
+<table:table-row table:number-rows-repeated="{rows}">
+<table:table-cell table:number-columns-repeated="{columns}" office:value-type="string">
+<text:p>x</text:p></table:table-cell>
+<table:table-cell table:number-columns-repeated="16000"/></table:table-row>
+<table:table-row table:number-rows-repeated="1048000">
+<table:table-cell table:number-columns-repeated="16384"/></table:table-row>
+</table:table></office:spreadsheet></office:body></office:document-content>"""
+
+
+def ods_file(path: Path, *, rows: int, columns: int) -> Path:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", ODS_CONTENT.format(rows=rows, columns=columns))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("rows", "columns", "message"),
+    [
+        (1_000_000, 1, r"has a sheet of more than 100,000 rows \(REGISTER_MAX_ROWS\)"),
+        (1, 16_000, r"has a sheet 16,000 columns wide, more than the 200 allowed"),
+    ],
+)
+def test_an_ods_whose_repeats_expand_past_the_limits_is_refused(three_homes, tmp_path, rows, columns, message):
+    # pandas' reader would expand these repeats into a million rows or 16,000 columns of "x".
+    before = snapshot()
+
+    refused(ods_file(tmp_path / "repeats.ods", rows=rows, columns=columns), match=message)
+
+    assert snapshot() == before
+
+
+def test_trailing_empty_repeats_of_an_ods_are_not_counted(reference_data, tmp_path):
+    # LibreOffice ends every sheet with about a million empty rows of 16,384 empty cells.
+    check = ods_file(tmp_path / "trailing.ods", rows=10, columns=20)
+
+    spreadsheet_check(check, kind="ODS")  # no refusal
+
+
+@pytest.mark.parametrize("kind", ["XLSX", "ODS"])
+def test_a_corrupt_or_cut_spreadsheet_is_refused_as_unreadable(three_homes, tmp_path, kind):
+    whole = tmp_path / f"whole.{kind.lower()}"
+    if kind == "XLSX":
+        xlsx_register(whole, [home_row("SC000001"), home_row("SC000002")])
+    else:
+        pd.DataFrame([HEADER, home_row("SC000001")]).to_excel(whole, engine="odf", header=False, index=False)
+    cut = write_bytes(tmp_path / f"provider_at_march_2025.{kind.lower()}", whole.read_bytes()[:-200])
+    noise = write_bytes(tmp_path / f"noise.{kind.lower()}", b"PK\x03\x04 not really a zip" * 100)
+    not_a_sheet = tmp_path / f"other.{kind.lower()}"
+    with zipfile.ZipFile(not_a_sheet, "w") as archive:
+        archive.writestr("hello.txt", "hello")
+    before = snapshot()
+
+    for path in (cut, noise, not_a_sheet):
+        refused(path, match=f"This file is not a readable {kind} spreadsheet: .+ \\({path.name}\\)")
+
+    assert snapshot() == before
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
