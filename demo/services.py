@@ -15,6 +15,7 @@ from geography.models import LocalAuthority
 from ownership.services import ownership_edges_load
 from providers.models import ImportRun
 from registry.importers.ofsted import file_sha256, ofsted_register_import
+from registry.importers.ofsted_totals import official_totals_load
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "ownership" / "data"
@@ -69,15 +70,17 @@ def demo_load(*, password: str) -> list[DemoLogin]:
 
 
 def registry_load(*, progress: Callable[[str], None]) -> list[ImportRun]:
-    """Import the real Ofsted registers (oldest first) and the curated ownership edges.
+    """Import the real Ofsted registers 2015-2025 (oldest first), Ofsted's official totals and
+    the curated ownership edges.
 
     A register already imported (same file contents) is skipped, so a second `make run`
     starts quickly; the importers are idempotent in any case.
     """
+    # A run from before editions were recorded (no `lists`) is imported again to record them.
     done = set(
-        ImportRun.objects.filter(kind=ImportRun.Kind.OFSTED, status=ImportRun.Status.SUCCEEDED).values_list(
-            "source_sha256", flat=True
-        )
+        ImportRun.objects.filter(kind=ImportRun.Kind.OFSTED, status=ImportRun.Status.SUCCEEDED)
+        .exclude(lists="")
+        .values_list("source_sha256", flat=True)
     )
     runs = []
     for path in sorted(REGISTERS.glob("provider_at_march_*.csv")):
@@ -85,6 +88,7 @@ def registry_load(*, progress: Callable[[str], None]) -> list[ImportRun]:
             continue
         progress(f"Importing {path.name}")
         runs.append(ofsted_register_import(path=path))
+    official_totals_load(path=REGISTERS / "official_totals.csv")  # idempotent, a few rows
     if runs or not ImportRun.objects.filter(kind=ImportRun.Kind.CURATED).exists():
         progress("Loading the curated ownership edges")
         runs.extend(ownership_edges_load(directory=DATA))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 OFSTED_DIR = Path(__file__).resolve().parents[2] / "registry" / "data" / "ofsted"
-YEARS = (2019, 2020, 2021, 2022, 2024, 2025)
+YEARS = tuple(range(2015, 2026))
 HOME_TYPES = {
     "children's home",
     "secure children's home",
@@ -28,7 +28,7 @@ def real_file(year: int) -> Path:
 @dataclass
 class FileCounts:
     children_homes: int = 0
-    places: int = 0
+    places: int | None = 0  # None: the file has no Places column (2015)
     all_children_home_types: int = 0
     sectors: Counter[str] = field(default_factory=Counter)
     regions: Counter[str] = field(default_factory=Counter)
@@ -59,7 +59,18 @@ def counts_of(path: Path) -> FileCounts:
         if provision != "children's home":
             continue
         counts.children_homes += 1
-        counts.places += int(row["places"]) if row["places"].strip() else 0
+        if "places" not in row:
+            counts.places = None
+        elif counts.places is not None and row["places"].strip():
+            counts.places += int(row["places"])
         counts.sectors[row["sector"]] += 1
-        counts.regions[row["ofsted region"]] += 1
+        counts.regions[_region(row)] += 1
     return counts
+
+
+def _region(row: dict[str, str]) -> str:
+    """Ofsted's region as each year heads it (2015 "Region", 2016 only the Government Office's)."""
+    for header in ("ofsted region", "region", "government office region"):
+        if header in row:
+            return row[header]
+    return ""
