@@ -6,11 +6,13 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import json
 from pathlib import Path
 
 import openpyxl
 import pandas as pd  # type: ignore[import-untyped]
 import pytest
+from django.core.management import CommandError, call_command
 
 from providers.models import Home, HomeObservation, ImportRun, ProviderOrganisation
 from registry.importers.ofsted import ofsted_register_import
@@ -292,3 +294,30 @@ def test_the_registry_page_shows_each_register_beside_ofsteds_totals(reference_d
     figures = [cell.split("<")[0] for cell in cells_2023.split('govuk-table__cell--numeric">')[1:]]
     assert figures == ["2", "8", "3,050", "11,857"]
     assert "2023 total: Ofsted, Children&#x27;s social care data in England" in table
+
+
+def test_the_command_reports_what_the_edition_holds(reference_data, tmp_path):
+    stdout = io.StringIO()
+
+    call_command(
+        "import_ofsted", str(register_2015(tmp_path, ["SC000001"])), "--json", stdout=stdout, stderr=io.StringIO()
+    )
+
+    report = json.loads(stdout.getvalue())
+    assert report["places"] is None
+    assert report["edition"] == {
+        "has_owner_names": False,
+        "has_places": False,
+        "lists": "every provider on Ofsted's register at 31 March 2015",
+        "is_complete_register": True,
+        "lists_source": "the file's title (provider level at its date); no known note says otherwise",
+    }
+
+
+def test_the_command_refuses_an_unknown_owner_heading_clearly(reference_data, tmp_path):
+    header, rows = register_with({OWNER: "Owner type"}, [{"URN": "SC000001"}])
+    path = write_register(tmp_path / "register.csv", header, rows)
+
+    with pytest.raises(CommandError, match="the header 'Owner type' \\(column 9\\) looks like the owner"):
+        call_command("import_ofsted", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+    assert not Home.objects.exists()

@@ -37,6 +37,13 @@ def run_report(run: ImportRun) -> dict[str, Any]:
         "changed_fields": run.summary.get("changed_fields", {}),
         "rejected_rows": run.rejected_rows[:REJECTED_ROWS_SHOWN],
         "import_run": run.pk,
+        "edition": {
+            "has_owner_names": run.has_owner_names,
+            "has_places": run.has_places,
+            "lists": run.lists,
+            "is_complete_register": run.is_complete_register,
+            "lists_source": run.lists_source,
+        },
     }
 
 
