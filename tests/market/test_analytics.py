@@ -187,7 +187,7 @@ def test_levels_differ_spellings_count_at_registered_providers_at_provider_group
     ]
     assert snapshot(basis="homes", level="provider").figures["top_owners"][0] == {
         "name": "Oak Care Limited",
-        "owner_type": OwnerType.PRIVATE_INDIVIDUAL,
+        "owner_type": OwnerType.PRIVATE_UNKNOWN,  # no evidence of its kind of owner
         "entity_id": None,
         "provider_organisation_id": oak.pk,
         "units": 3,
@@ -196,7 +196,7 @@ def test_levels_differ_spellings_count_at_registered_providers_at_provider_group
     assert snapshot(basis="homes", level="ultimate").figures["top_owners"] == [
         {
             "name": "Oak Care Limited",
-            "owner_type": OwnerType.PRIVATE_INDIVIDUAL,
+            "owner_type": OwnerType.PRIVATE_UNKNOWN,  # no evidence of its kind of owner
             "entity_id": oak.entity.pk,
             "provider_organisation_id": None,
             "units": 3,
@@ -247,10 +247,10 @@ def test_local_authority_homes_count_only_when_included():
     assert included.figures["owner_type_shares"] == {
         "local_authority": 50.0,
         "voluntary": 0.0,
-        "private_individual": 50.0,
+        "private_individual": 0.0,
         "private_corporate": 0.0,
         "private_investment": 0.0,
-        "private_unknown": 0.0,
+        "private_unknown": 50.0,  # a private company with no evidence: for-profit, owner not known
         "unknown": 0.0,
     }
     assert excluded.figures["owner_type_shares"]["local_authority"] == 0.0
@@ -435,13 +435,13 @@ def test_costs_by_financial_year_with_quartiles_and_suppression():
     suppressed = (None, None, None)
     assert costs() == {
         (2024, "all", "all"): expected_all,
-        (2024, "owner_type", OwnerType.PRIVATE_INDIVIDUAL): (4, True, *suppressed, True),
+        (2024, "owner_type", OwnerType.PRIVATE_UNKNOWN): (4, True, *suppressed, True),
         (2024, "owner_type", OwnerType.LOCAL_AUTHORITY): (2, True, *suppressed, False),
         (2024, "region", YORKSHIRE): expected_all,
         (2024, "sector", "independent"): (4, True, *suppressed, True),
         (2024, "sector", "local_authority"): (2, True, *suppressed, False),
         (2023, "all", "all"): (1, True, *suppressed, False),
-        (2023, "owner_type", OwnerType.PRIVATE_INDIVIDUAL): (1, True, *suppressed, False),
+        (2023, "owner_type", OwnerType.PRIVATE_UNKNOWN): (1, True, *suppressed, False),
         (2023, "region", YORKSHIRE): (1, True, *suppressed, False),
         (2023, "sector", "independent"): (1, True, *suppressed, False),
     }
