@@ -31,8 +31,15 @@ OWNER_TYPE_COLOURS = {
     OwnerType.PRIVATE_INDIVIDUAL: "#f47738",
     OwnerType.PRIVATE_CORPORATE: "#4c2c92",
     OwnerType.PRIVATE_INVESTMENT: "#d4351c",
+    # Not knowing has colours of its own, never a known type's: private, owner not known is a
+    # light grey beside unknown's dark grey.
+    OwnerType.PRIVATE_UNKNOWN: "#b1b4b6",
     OwnerType.UNKNOWN: "#505a5f",
 }
+KNOWN_OWNER_TYPES = [kind for kind in OwnerType.values if kind not in (OwnerType.PRIVATE_UNKNOWN, OwnerType.UNKNOWN)]
+NOT_KNOWN_OWNER_TYPES = [OwnerType.PRIVATE_UNKNOWN.value, OwnerType.UNKNOWN.value]
+COVERAGE_THRESHOLD = MarketSnapshot.COVERAGE_THRESHOLD
+COVERAGE_COLUMNS = ["Owner known (% of homes)", "Owner known (% of places)", "Links dated from", "Links dated to"]
 OWNER_TYPE_LABELS = dict(OwnerType.choices)
 SIZE_BANDS = ("1", "2-5", "6-20", "21+")
 SUPPRESSED = "not shown (small numbers)"
@@ -60,6 +67,10 @@ class Chart:
     csv_url: str = ""
     # Optional: a link for each row, drawn on the row's second cell (an area's name).
     links: list[str] = field(default_factory=list)
+    # Beside the figure: how much of the market's ownership is known, and a warning where too
+    # little is (or why a date has counts only).
+    coverage: str = ""
+    warning: str = ""
 
     @property
     def element_id(self) -> str:
@@ -125,6 +136,72 @@ def _figure(traces: Sequence[Any], *, y_title: str = "", x_title: str = "", **la
     return loaded
 
 
+# ---------------------------------------------------------------- coverage
+
+
+def coverage_of(snapshot: MarketSnapshot) -> float | None:
+    """The coverage of the snapshot's own basis (places or homes)."""
+    return snapshot.coverage_places if snapshot.basis == MarketBasis.PLACES else snapshot.coverage_homes
+
+
+def is_counts_only(snapshot: MarketSnapshot) -> bool:
+    return bool(snapshot.figures.get("counts_only_reason"))
+
+
+def coverage_cells(snapshot: MarketSnapshot) -> list[Cell]:
+    return [snapshot.coverage_homes, snapshot.coverage_places, snapshot.links_oldest, snapshot.links_newest]
+
+
+def coverage_text(snapshot: MarketSnapshot) -> str:
+    """Coverage in words: "Owner known for 61.2% of homes and 63.0% of places, from links dated ..."."""
+    if is_counts_only(snapshot):
+        return str(snapshot.figures["counts_only_reason"])
+    shares = [f"{display(snapshot.coverage_homes)}% of homes"]
+    if snapshot.coverage_places is not None:
+        shares.append(f"{display(snapshot.coverage_places)}% of places")
+    text = f"On {display(snapshot.as_of)} the owner is known for {' and '.join(shares)}"
+    if snapshot.links_oldest and snapshot.links_newest:
+        return f"{text}, from evidence dated {display(snapshot.links_oldest)} to {display(snapshot.links_newest)}."
+    return f"{text}; no dated evidence was used."
+
+
+def is_low(snapshot: MarketSnapshot) -> bool:
+    coverage = coverage_of(snapshot)
+    return not is_counts_only(snapshot) and (coverage is None or coverage < COVERAGE_THRESHOLD)
+
+
+def coverage_warning(snapshot: MarketSnapshot) -> str:
+    """The warning beside an owner figure whose market's owners are too little known."""
+    if is_counts_only(snapshot):
+        return str(snapshot.figures["counts_only_reason"])
+    if not is_low(snapshot):
+        return ""
+    units = units_label(snapshot.basis).lower()
+    return (
+        f"Owners are known for only {display(coverage_of(snapshot))}% of the {units} on {display(snapshot.as_of)}, "
+        f"below {COVERAGE_THRESHOLD:.0f}%: figures about owners describe the {units} whose owner is known, "
+        f"not the whole market."
+    )
+
+
+def _series_coverage(chart: Chart, series: Sequence[MarketSnapshot]) -> Chart:
+    """The latest date's coverage beside a chart over time, and a warning for any low date."""
+    if not series:
+        return chart
+    chart.coverage = coverage_text(series[-1])
+    low = [snapshot for snapshot in series if is_low(snapshot)]
+    chart.warning = coverage_warning(low[-1]) if low else ""
+    if low and len(low) > 1:
+        years = ", ".join(str(snapshot.as_of.year) for snapshot in low)
+        chart.warning += f" Coverage is below {COVERAGE_THRESHOLD:.0f}% in {years}."
+    return chart
+
+
+def _snapshot_coverage(chart: Chart, snapshot: MarketSnapshot) -> Chart:
+    chart.coverage, chart.warning = coverage_text(snapshot), coverage_warning(snapshot)
+    return chart
+
+
 def _dates(series: Iterable[MarketSnapshot]) -> list[str]:
     return [snapshot.as_of.isoformat() for snapshot in series]
 
@@ -138,25 +215,52 @@ def _lines(series: Sequence[MarketSnapshot], rows: list[list[Cell]], names: Sequ
     return _figure(traces, y_title=y_title, hovermode="x unified")
 
 
-def homes_places_chart(series: Sequence[MarketSnapshot]) -> Chart:
-    """Homes and places over time (from the places-basis snapshots, which count both)."""
-    rows: list[list[Cell]] = [[snapshot.as_of, snapshot.homes, snapshot.units] for snapshot in series]
+def homes_places_chart(homes: Sequence[MarketSnapshot], places: Sequence[MarketSnapshot]) -> Chart:
+    """Homes and places over time: homes from the homes-basis snapshots (every date), places
+    from the places-basis ones (only dates whose register has places)."""
+    places_on = {snapshot.as_of: snapshot.units for snapshot in places}
+    rows: list[list[Cell]] = [[snapshot.as_of, snapshot.homes, places_on.get(snapshot.as_of)] for snapshot in homes]
     return Chart(
         slug="homes-and-places",
         title="Children's homes and places",
         columns=["Date", "Homes", "Places"],
         rows=rows,
-        figure=_lines(series, rows, ["Homes", "Places"], "Number"),
+        figure=_lines(homes, rows, ["Homes", "Places"], "Number"),
+        summary="Counted from each date's register of providers. Registers before 2016 give no places.",
     )
 
 
-def owner_types_chart(series: Sequence[MarketSnapshot], basis: str) -> Chart:
-    present = {key for snapshot in series for key in snapshot.figures.get("owner_type_shares", {})}
-    kinds = [kind for kind in OwnerType.values if kind in present]
-    rows: list[list[Cell]] = [
-        [snapshot.as_of, *(float(snapshot.figures["owner_type_shares"].get(kind, 0.0)) for kind in kinds)]
-        for snapshot in series
+def _owner_type_columns(kinds: list[str], basis: str, of_known: bool) -> list[str]:
+    units = units_label(basis).lower()
+    return [
+        f"{OWNER_TYPE_LABELS[kind]} (% of {units}"
+        + (" whose owner type is known)" if of_known and kind in KNOWN_OWNER_TYPES else ")")
+        for kind in kinds
     ]
+
+
+def _owner_type_row(snapshot: MarketSnapshot, kinds: list[str], of_known: bool) -> list[Cell]:
+    shares = snapshot.figures.get("owner_type_shares") or {}
+    if not shares:  # counts only: no owner types on this date
+        return [snapshot.as_of, *([None] * len(kinds)), *coverage_cells(snapshot)]
+    known = sum(float(shares.get(kind, 0.0)) for kind in KNOWN_OWNER_TYPES)
+    cells: list[Cell] = []
+    for kind in kinds:
+        share = float(shares.get(kind, 0.0))
+        if of_known and kind in KNOWN_OWNER_TYPES:
+            share = round(share * 100 / known, 4) if known else 0.0
+        cells.append(share)
+    return [snapshot.as_of, *cells, *coverage_cells(snapshot)]
+
+
+def owner_types_chart(series: Sequence[MarketSnapshot], basis: str) -> Chart:
+    """Shares by owner type over time. Where any date's coverage is below the threshold the
+    known types are shown as shares of the units whose owner type is known, beside the
+    not-known shares of all units, so no share is presented as the whole market's."""
+    present = {key for snapshot in series for key in snapshot.figures.get("owner_type_shares", {})}
+    kinds = [kind for kind in OwnerType.values if kind in present or kind in NOT_KNOWN_OWNER_TYPES]
+    of_known = any(is_low(snapshot) for snapshot in series)
+    rows = [_owner_type_row(snapshot, kinds, of_known) for snapshot in series]
     traces = [
         go.Scatter(
             x=_dates(series),
@@ -167,37 +271,48 @@ def owner_types_chart(series: Sequence[MarketSnapshot], basis: str) -> Chart:
         )
         for index, kind in enumerate(kinds)
     ]
-    return Chart(
+    units = units_label(basis).lower()
+    title = f"Share by type of owner, of the {units} whose owner is known" if of_known else "Share by type of owner"
+    chart = Chart(
         slug="owner-types",
-        title="Share by type of owner",
-        columns=["Date", *(f"{OWNER_TYPE_LABELS[kind]} (% of {units_label(basis).lower()})" for kind in kinds)],
+        title=title,
+        columns=["Date", *_owner_type_columns(kinds, basis, of_known), *COVERAGE_COLUMNS],
         rows=rows,
-        figure=_figure(traces, y_title=f"% of {units_label(basis).lower()}", hovermode="x unified"),
+        figure=_figure(traces, y_title=f"% of {units}", hovermode="x unified"),
+        summary=f"Private, owner not known: a private home whose kind of owner no evidence establishes. "
+        f"Unknown: not even that is known. Both are shown as shares of all {units}."
+        if of_known
+        else "",
     )
+    return _series_coverage(chart, series)
 
 
 def concentration_chart(series: Sequence[MarketSnapshot]) -> Chart:
-    rows: list[list[Cell]] = [[snapshot.as_of, snapshot.cr4, snapshot.cr10] for snapshot in series]
-    return Chart(
+    rows: list[list[Cell]] = [
+        [snapshot.as_of, snapshot.cr4, snapshot.cr10, *coverage_cells(snapshot)] for snapshot in series
+    ]
+    chart = Chart(
         slug="concentration",
         title="Share of the 4 and 10 largest owners (CR4, CR10)",
-        columns=["Date", "CR4 (%)", "CR10 (%)"],
+        columns=["Date", "CR4 (%)", "CR10 (%)", *COVERAGE_COLUMNS],
         rows=rows,
         figure=_lines(series, rows, ["CR4: 4 largest owners", "CR10: 10 largest owners"], "% of the market"),
     )
+    return _series_coverage(chart, series)
 
 
 def hhi_chart(series: Sequence[MarketSnapshot]) -> Chart:
-    rows: list[list[Cell]] = [[snapshot.as_of, snapshot.hhi] for snapshot in series]
-    return Chart(
+    rows: list[list[Cell]] = [[snapshot.as_of, snapshot.hhi, *coverage_cells(snapshot)] for snapshot in series]
+    chart = Chart(
         slug="hhi",
         title="Herfindahl-Hirschman index (HHI)",
-        columns=["Date", "HHI"],
+        columns=["Date", "HHI", *COVERAGE_COLUMNS],
         rows=rows,
         figure=_lines(series, rows, ["HHI"], "HHI (0 to 10,000)"),
         summary="HHI sums the squares of every owner's percentage share: under 1,000 is usually read as "
         "unconcentrated, over 1,800 as highly concentrated.",
     )
+    return _series_coverage(chart, series)
 
 
 def top_owners_chart(snapshot: MarketSnapshot) -> Chart:
@@ -210,6 +325,7 @@ def top_owners_chart(snapshot: MarketSnapshot) -> Chart:
             OWNER_TYPE_LABELS.get(owner.get("owner_type", ""), "Unknown"),
             int(owner["units"]),
             float(owner["share"]),
+            *coverage_cells(snapshot),
         ]
         for rank, owner in enumerate(owners, start=1)
     ]
@@ -219,10 +335,10 @@ def top_owners_chart(snapshot: MarketSnapshot) -> Chart:
         orientation="h",
         marker={"color": [OWNER_TYPE_COLOURS.get(o.get("owner_type"), "#505a5f") for o in reversed(owners)]},
     )
-    return Chart(
+    chart = Chart(
         slug="top-owners",
         title=f"The {len(rows)} largest owners",
-        columns=["Rank", "Owner", "Type of owner", label, "Share (%)"],
+        columns=["Rank", "Owner", "Type of owner", label, "Share (%)", *COVERAGE_COLUMNS],
         rows=rows,
         figure=_figure(
             [bar],
@@ -232,36 +348,52 @@ def top_owners_chart(snapshot: MarketSnapshot) -> Chart:
             yaxis={"automargin": True},
         ),
     )
+    return _snapshot_coverage(chart, snapshot)
 
 
 def size_bands_chart(snapshot: MarketSnapshot) -> Chart:
     label = units_label(snapshot.basis).lower()
     bands = snapshot.figures.get("size_bands", {})
     rows: list[list[Cell]] = [
-        [band, int(bands[band]["owners"]), int(bands[band]["units"]), float(bands[band]["share"])]
+        [
+            band,
+            int(bands[band]["owners"]),
+            int(bands[band]["units"]),
+            float(bands[band]["share"]),
+            *coverage_cells(snapshot),
+        ]
         for band in SIZE_BANDS
         if band in bands
     ]
     bar = go.Bar(x=[f"{row[0]} {label}" for row in rows], y=[row[3] for row in rows], marker={"color": "#1d70b8"})
-    return Chart(
+    chart = Chart(
         slug="size-bands",
         title="Owners by size",
-        columns=[f"Owner's size ({label})", "Owners", label.capitalize(), "Share (%)"],
+        columns=[f"Owner's size ({label})", "Owners", label.capitalize(), "Share (%)", *COVERAGE_COLUMNS],
         rows=rows,
         figure=_figure([bar], y_title=f"% of {label}", x_title=f"Owners with this many {label}"),
     )
+    return _snapshot_coverage(chart, snapshot)
 
 
 def ranking_chart(slug: str, title: str, snapshots: Sequence[MarketSnapshot], basis: str) -> Chart:
     """A ranked table of areas (no figure): rank, area, code and its concentration."""
     rows: list[list[Cell]] = [
-        [rank, s.geography_name, s.geography_code, s.homes, s.units, s.owners, s.hhi, s.cr4, s.cr10]
+        [rank, s.geography_name, s.geography_code, s.homes, s.units, s.owners, s.hhi, s.cr4, s.cr10, *coverage_cells(s)]
         for rank, s in enumerate(snapshots, start=1)
     ]
     columns = ["Rank", "Area", "ONS code", "Homes", units_label(basis), "Owners", "HHI", "CR4 (%)", "CR10 (%)"]
+    columns += COVERAGE_COLUMNS
     if basis == MarketBasis.HOMES:  # homes and units are the same column
         columns, rows = columns[:4] + columns[5:], [row[:4] + row[5:] for row in rows]
-    return Chart(slug=slug, title=title, columns=columns, rows=rows)
+    chart = Chart(slug=slug, title=title, columns=columns, rows=rows)
+    low = [s.geography_name for s in snapshots if is_low(s)]
+    if low:
+        chart.warning = (
+            f"Owners are known for less than {COVERAGE_THRESHOLD:.0f}% of the {units_label(basis).lower()} in "
+            f"{len(low)} of these {len(snapshots)} areas: their figures describe the part whose owner is known."
+        )
+    return chart
 
 
 def map_chart(snapshots: Sequence[MarketSnapshot], positions: dict[str, GridPosition], basis: str) -> Chart:
@@ -276,6 +408,7 @@ def map_chart(snapshots: Sequence[MarketSnapshot], positions: dict[str, GridPosi
             positions[s.geography_code].northing,
             s.units,
             s.hhi,
+            *coverage_cells(s),
         ]
         for s in placed
     ]
@@ -284,7 +417,7 @@ def map_chart(snapshots: Sequence[MarketSnapshot], positions: dict[str, GridPosi
         x=[row[2] for row in rows],
         y=[row[3] for row in rows],
         mode="markers",
-        text=[f"{row[0]}<br>{label}: {row[4]:,}<br>HHI: {row[5]:,.0f}" for row in rows],
+        text=[f"{row[0]}<br>{label}: {display(row[4])}<br>HHI: {display(row[5])}" for row in rows],
         hoverinfo="text",
         marker={
             "size": [row[4] for row in rows],
@@ -324,7 +457,7 @@ def map_chart(snapshots: Sequence[MarketSnapshot], positions: dict[str, GridPosi
     return Chart(
         slug="map",
         title="Concentration by local authority",
-        columns=["Local authority", "ONS code", "Easting", "Northing", label, "HHI"],
+        columns=["Local authority", "ONS code", "Easting", "Northing", label, "HHI", *COVERAGE_COLUMNS],
         rows=rows,
         figure=figure,
         table_collapsed=True,

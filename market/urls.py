@@ -16,4 +16,5 @@ urlpatterns = [
     path("dashboards/costs/", views.costs, name="dashboards_costs"),
     path("dashboards/costs/<slug:chart>.csv", views.costs_csv, name="dashboards_costs_csv"),
     path("dashboards/present/", views.present, name="dashboards_present"),
+    path("dashboards/method/", views.method, name="dashboards_method"),
 ]

@@ -18,15 +18,18 @@ from django.urls import reverse
 
 from market import dashboard_charts as charts
 from market.analytics import selectors
+from market.analytics.market import TOP_OWNERS
 from market.analytics.selectors import MarketOptions
 from market.dashboard_charts import Chart
 from market.models import ENGLAND_CODE, GeographyLevel, MarketBasis, MarketSnapshot, OwnerLevel, RecomputeRun
+from ownership.models import OwnerType
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 DEFAULTS = {"level": OwnerLevel.ULTIMATE.value, "basis": MarketBasis.PLACES.value, "include_local_authority": "yes"}
+# Areas without a figure (a register naming no owners) rank last.
 SORTS: dict[str, tuple[str, Callable[[MarketSnapshot], Any], bool]] = {
-    "hhi": ("HHI, highest first", lambda s: s.hhi, True),
-    "cr4": ("CR4, highest first", lambda s: s.cr4, True),
+    "hhi": ("HHI, highest first", lambda s: s.hhi if s.hhi is not None else -1.0, True),
+    "cr4": ("CR4, highest first", lambda s: s.cr4 if s.cr4 is not None else -1.0, True),
     "units": ("Size, largest first", lambda s: s.units, True),
     "name": ("Name, A to Z", lambda s: s.geography_name, False),
 }
@@ -111,12 +114,15 @@ def _figures_as_of(run: RecomputeRun, options: MarketOptions) -> datetime.date |
 
 
 def headline(snapshot: MarketSnapshot) -> list[dict[str, Any]]:
-    """The latest figures, each with its change since the previous date where known."""
+    """The latest figures, each with its change since the previous date where known; the
+    owner figures (none on a date whose register names no owners) with their coverage."""
     change = snapshot.figures.get("change_since_previous") or {}
     units = charts.units_label(snapshot.basis)
-    figures = [
+    counts: list[tuple[str, Any, str | None]] = [
         ("Homes", snapshot.homes, None),
         *([(units, snapshot.units, "units")] if snapshot.basis == MarketBasis.PLACES else []),
+    ]
+    owners: list[tuple[str, Any, str | None]] = [
         ("Owners", snapshot.owners, "owners"),
         ("HHI", snapshot.hhi, "hhi"),
         ("CR4: share of the 4 largest owners (%)", snapshot.cr4, "cr4"),
@@ -124,22 +130,36 @@ def headline(snapshot: MarketSnapshot) -> list[dict[str, Any]]:
         (f"Owners holding a quarter of the {units.lower()}", snapshot.figures.get("owners_for_25_percent"), None),
         (f"Owners holding half of the {units.lower()}", snapshot.figures.get("owners_for_50_percent"), None),
     ]
+    coverage: list[tuple[str, Any, str | None]] = [
+        ("Owner known (% of homes)", snapshot.coverage_homes, None),
+        *(
+            [("Owner known (% of places)", snapshot.coverage_places, None)]
+            if snapshot.coverage_places is not None
+            else []
+        ),
+    ]
+    shown = counts + ([] if charts.is_counts_only(snapshot) else owners + coverage)
     return [
-        {"label": label, "value": charts.display(value), "change": _change(change.get(key)) if key else ""}
-        for label, value, key in figures
+        {"label": label, "value": charts.display(value), "change": _change(change, key) if key else ""}
+        for label, value, key in shown
     ]
 
 
-def _change(difference: float | None) -> str:
+def _change(change: dict[str, Any], key: str) -> str:
+    difference = change.get(key)
     if difference is None:
         return ""
+    if change.get("edition_break"):  # not like with like: never shown as growth
+        return "not comparable with the previous register, which holds different homes or figures"
     return f"{'+' if difference > 0 else ''}{charts.display(difference)}"
 
 
-def _market_charts(series: list[MarketSnapshot], places: list[MarketSnapshot], basis: str) -> dict[str, Chart]:
+def _market_charts(
+    series: list[MarketSnapshot], homes: list[MarketSnapshot], places: list[MarketSnapshot], basis: str
+) -> dict[str, Chart]:
     latest = series[-1]
     return _by_slug(
-        charts.homes_places_chart(places),
+        charts.homes_places_chart(homes, places),
         charts.owner_types_chart(series, basis),
         charts.concentration_chart(series),
         charts.hhi_chart(series),
@@ -153,12 +173,15 @@ def _area_context(run: RecomputeRun, options: MarketOptions, code: str) -> dict[
     if not series:
         return {}
     places = series if options.basis == MarketBasis.PLACES else selectors.area_series(run, options.on_places(), code)
+    homes = series if options.basis == MarketBasis.HOMES else selectors.area_series(run, options.on_homes(), code)
     latest = series[-1]
     return {
         "latest": latest,
         "headline": headline(latest),
+        "coverage": charts.coverage_text(latest),
+        "coverage_warning": charts.coverage_warning(latest),
         "previous_as_of": _date((latest.figures.get("change_since_previous") or {}).get("as_of")),
-        "charts": _market_charts(series, places, options.basis),
+        "charts": _market_charts(series, homes, places, options.basis),
     }
 
 
@@ -433,3 +456,17 @@ def present(request: HttpRequest) -> HttpResponse:
         "as_of": _figures_as_of(run, MarketOptions()) if run is not None else None,
     }
     return _page(request, "present.html", context)
+
+
+@login_not_required
+@served_from_cache
+def method(request: HttpRequest) -> HttpResponse:
+    """How the figures are made: every definition in plain words, with the data's own dates."""
+    facts = selectors.method_facts()
+    context = {
+        "facts": facts,
+        "owner_types": [(label, charts.OWNER_TYPE_COLOURS[OwnerType(value)]) for value, label in OwnerType.choices],
+        "levels": OwnerLevel.choices,
+        "top_owners": TOP_OWNERS,
+    }
+    return _page(request, "method.html", context)

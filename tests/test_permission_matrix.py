@@ -29,6 +29,8 @@ from ownership.services import provider_entity_ensure
 from providers.models import Vacancy
 from tests.commissioning.samples import commissioning_samples
 from tests.conftest import Cast
+from tests.federations.matrix import FEDERATION_MATRIX
+from tests.federations.samples import federation_samples
 from tests.factories import HomeFactory
 from tests.market.snapshot_factories import NORTH_EAST, market_over_time
 from tests.trust.matrix_api import API_MATRIX, api_samples
@@ -143,6 +145,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "market:dashboards_costs": PUBLIC,
     "market:dashboards_costs_csv": PUBLIC,
     "market:dashboards_present": PUBLIC,
+    "market:dashboards_method": PUBLIC,
     # Referrals, offers and placements (commissioners) and referrals received (provider staff)
     "commissioning:referral_list": COMMISSIONERS,
     "commissioning:referral_create": COMMISSIONERS_ONLY,
@@ -163,6 +166,8 @@ MATRIX: dict[str, dict[str, str]] = {
     # The trust log (tests/trust/matrix_pages.py, tests/trust/matrix_api.py)
     **PAGE_MATRIX,
     **API_MATRIX,
+    # Federations (tests/federations/matrix.py)
+    **FEDERATION_MATRIX,
     # API
     "api:me": API_SIGNED_IN,
     "api:organisations": API_SIGNED_IN,
@@ -345,6 +350,7 @@ def samples(cast: Cast) -> dict[str, dict[str, str]]:
             for name in ("framework", "edit", "providers", "provider_change")
         },
         **commissioning_samples(cast),
+        **federation_samples(cast),
     }
 
 

@@ -181,6 +181,9 @@ def market_homes_frame(as_of: datetime.date, names_of_providers: dict[int, str])
     frame = frame.merge(owners, on="provider_organisation_id", how="left")
     frame = _corrections_apply(frame, as_of)
     frame["owner_type"] = frame["owner_type"].fillna(OwnerType.UNKNOWN).astype(str)
+    # A council-owned children's trust is the council's own provision whatever sector Ofsted
+    # lists it under (ADR 25): its homes are local authorities' own homes too.
+    frame["is_local_authority"] = frame["is_local_authority"] | (frame["owner_type"] == OwnerType.LOCAL_AUTHORITY)
     frame["owner_known"] = frame["owner_known"].astype("boolean").fillna(False).astype(bool)
     frame["evidence_day"] = frame["evidence_day"].astype("float64")
     return _owner_keys(frame, names_of_providers)

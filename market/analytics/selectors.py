@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, replace
+from typing import Any
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Count, Max, Min, QuerySet
 
 from geography.models import LocalAuthority, Region
 from market.models import (
@@ -21,6 +23,8 @@ from market.models import (
     OwnerLevel,
     RecomputeRun,
 )
+from ownership.models import HomeOwnershipCorrection, Interest
+from providers.models import ImportRun
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,9 @@ class MarketOptions:
 
     def on_places(self) -> MarketOptions:
         return replace(self, basis=MarketBasis.PLACES)
+
+    def on_homes(self) -> MarketOptions:
+        return replace(self, basis=MarketBasis.HOMES)
 
 
 @dataclass(frozen=True)
@@ -107,3 +114,74 @@ def authority_positions() -> dict[str, GridPosition]:
 
 def cost_snapshots(run: RecomputeRun) -> list[CostSnapshot]:
     return list(CostSnapshot.objects.filter(run=run).order_by("group_kind", "group_value", "financial_year"))
+
+
+# ---------------------------------------------------------------- the method page
+
+
+@dataclass(frozen=True)
+class LinkSource:
+    """One source of ownership links: how many, and the dates it stated them."""
+
+    source: str
+    links: int
+    oldest: datetime.date | None
+    newest: datetime.date | None
+
+
+@dataclass(frozen=True)
+class ImportedFile:
+    kind: str  # ImportRun.Kind's label
+    name: str
+    as_of: datetime.date | None
+
+
+@dataclass(frozen=True)
+class MethodFacts:
+    """What the method page says that the data decides, read from the data and the settings."""
+
+    registers: list[tuple[datetime.date, Any]]  # date, its Edition (has_owner_names, has_places, name)
+    link_sources: list[LinkSource]
+    imports: list[ImportedFile]
+    psc_snapshot_on: datetime.date | None
+    corrections: int
+    links_max_age_days: int
+    coverage_threshold: float
+    run: RecomputeRun | None
+
+
+def _link_sources() -> list[LinkSource]:
+    rows = (
+        Interest.objects.values("source")
+        .annotate(links=Count("pk"), oldest=Min("observed_on"), newest=Max("observed_on"))
+        .order_by("source")
+    )
+    return [
+        LinkSource(row["source"] or "(no source named)", row["links"], row["oldest"], row["newest"]) for row in rows
+    ]
+
+
+def _imports() -> list[ImportedFile]:
+    runs = ImportRun.objects.filter(status=ImportRun.Status.SUCCEEDED).order_by("kind", "as_of", "source_name")
+    latest: dict[tuple[str, str], ImportedFile] = {}
+    for run in runs:  # each file once, at its latest import
+        latest[(run.kind, run.source_name)] = ImportedFile(run.get_kind_display(), run.source_name, run.as_of)
+    return list(latest.values())
+
+
+def method_facts() -> MethodFacts:
+    from market.analytics.inputs import register_editions  # the recompute's own reading of editions
+
+    psc = ImportRun.objects.filter(kind=ImportRun.Kind.PSC, status=ImportRun.Status.SUCCEEDED).aggregate(
+        newest=Max("as_of")
+    )
+    return MethodFacts(
+        registers=sorted(register_editions().items()),
+        link_sources=_link_sources(),
+        imports=_imports(),
+        psc_snapshot_on=psc["newest"],
+        corrections=HomeOwnershipCorrection.objects.count(),
+        links_max_age_days=settings.OWNERSHIP_LINKS_MAX_AGE_DAYS,
+        coverage_threshold=MarketSnapshot.COVERAGE_THRESHOLD,
+        run=current_run(),
+    )

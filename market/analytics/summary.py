@@ -63,5 +63,9 @@ def market_snapshot_summary(snapshot: MarketSnapshot) -> dict[str, Any]:
         "hhi": snapshot.hhi,
         "cr4": snapshot.cr4,
         "cr10": snapshot.cr10,
+        "coverage_homes": snapshot.coverage_homes,
+        "coverage_places": snapshot.coverage_places,
+        "links_oldest": snapshot.links_oldest.isoformat() if snapshot.links_oldest else None,
+        "links_newest": snapshot.links_newest.isoformat() if snapshot.links_newest else None,
         **snapshot.figures,
     }

@@ -97,6 +97,10 @@ class MarketSnapshotFactory(factory.django.DjangoModelFactory[MarketSnapshot]):
     hhi = 412.5
     cr4 = 21.75
     cr10 = 38.5
+    coverage_homes = 96.5
+    coverage_places = 97.25
+    links_oldest = datetime.date(2022, 6, 30)
+    links_newest = datetime.date(2023, 3, 31)
     figures = factory.LazyAttribute(lambda snapshot: market_figures(snapshot.units))
 
 

@@ -111,25 +111,62 @@ def test_the_overview_charts_draw_exactly_their_tables(client: Client, run):
 
 def test_the_csv_of_a_chart_has_exactly_the_chart_rows(client: Client, run):
     assert csv_rows(client, "/dashboards/hhi.csv") == [
-        ["Date", "HHI"],
-        ["2023-03-31", "400.0"],
-        ["2024-03-31", "412.5"],
+        ["Date", "HHI", "Owner known (% of homes)", "Owner known (% of places)", "Links dated from", "Links dated to"],
+        ["2023-03-31", "400.0", "96.5", "97.25", "2022-06-30", "2023-03-31"],
+        ["2024-03-31", "412.5", "96.5", "97.25", "2022-06-30", "2023-03-31"],
     ]
     assert csv_rows(client, "/dashboards/concentration.csv") == [
-        ["Date", "CR4 (%)", "CR10 (%)"],
-        ["2023-03-31", "20.75", "38.5"],
-        ["2024-03-31", "21.75", "38.5"],
+        [
+            "Date",
+            "CR4 (%)",
+            "CR10 (%)",
+            "Owner known (% of homes)",
+            "Owner known (% of places)",
+            "Links dated from",
+            "Links dated to",
+        ],
+        ["2023-03-31", "20.75", "38.5", "96.5", "97.25", "2022-06-30", "2023-03-31"],
+        ["2024-03-31", "21.75", "38.5", "96.5", "97.25", "2022-06-30", "2023-03-31"],
     ]
     top = csv_rows(client, "/dashboards/top-owners.csv")
-    assert top[0] == ["Rank", "Owner", "Type of owner", "Places", "Share (%)"]
-    assert top[1] == ["1", "Owner 1 Limited", "Private, corporate", "10", "1.0"]
+    assert top[0] == [
+        "Rank",
+        "Owner",
+        "Type of owner",
+        "Places",
+        "Share (%)",
+        "Owner known (% of homes)",
+        "Owner known (% of places)",
+        "Links dated from",
+        "Links dated to",
+    ]
+    assert top[1] == [
+        "1",
+        "Owner 1 Limited",
+        "Private, corporate",
+        "10",
+        "1.0",
+        "96.5",
+        "97.25",
+        "2022-06-30",
+        "2023-03-31",
+    ]
     assert len(top) == 21
     assert csv_rows(client, "/dashboards/size-bands.csv") == [
-        ["Owner's size (places)", "Owners", "Places", "Share (%)"],
-        ["1", "40", "160", "16.0"],
-        ["2-5", "30", "240", "24.0"],
-        ["6-20", "12", "300", "30.0"],
-        ["21+", "3", "300", "30.0"],
+        [
+            "Owner's size (places)",
+            "Owners",
+            "Places",
+            "Share (%)",
+            "Owner known (% of homes)",
+            "Owner known (% of places)",
+            "Links dated from",
+            "Links dated to",
+        ],
+        ["1", "40", "160", "16.0", "96.5", "97.25", "2022-06-30", "2023-03-31"],
+        ["2-5", "30", "240", "24.0", "96.5", "97.25", "2022-06-30", "2023-03-31"],
+        ["6-20", "12", "300", "30.0", "96.5", "97.25", "2022-06-30", "2023-03-31"],
+        ["21+", "3", "300", "30.0", "96.5", "97.25", "2022-06-30", "2023-03-31"],
     ]
 
 
@@ -145,8 +182,8 @@ def test_the_basis_and_level_controls_choose_the_snapshots(client: Client, run):
     MarketSnapshotFactory(run=run, level="registered", basis="places", include_local_authority=False, hhi=777.0)
 
     assert csv_rows(client, "/dashboards/hhi.csv?level=registered&include_local_authority=no") == [
-        ["Date", "HHI"],
-        ["2024-03-31", "777.0"],
+        ["Date", "HHI", "Owner known (% of homes)", "Owner known (% of places)", "Links dated from", "Links dated to"],
+        ["2024-03-31", "777.0", "96.5", "97.25", "2022-06-30", "2023-03-31"],
     ]
     homes_text = visible_text(page_text(client, "/dashboards/?basis=homes"))
     assert "Owners holding half of the homes 9" in homes_text
@@ -176,10 +213,41 @@ def test_areas_rank_regions_and_authorities_by_the_chosen_figure(client: Client,
     by_hhi = csv_rows(client, "/dashboards/areas/local-authorities.csv")
     by_name = csv_rows(client, "/dashboards/areas/local-authorities.csv?sort=name")
 
-    assert by_hhi[0] == ["Rank", "Area", "ONS code", "Homes", "Places", "Owners", "HHI", "CR4 (%)", "CR10 (%)"]
+    assert by_hhi[0] == [
+        *["Rank", "Area", "ONS code", "Homes", "Places", "Owners", "HHI", "CR4 (%)", "CR10 (%)"],
+        *["Owner known (% of homes)", "Owner known (% of places)", "Links dated from", "Links dated to"],
+    ]
     assert by_hhi[1:] == [
-        ["1", "Newcastle upon Tyne", NEWCASTLE, "12", "50", "85", "2210.0", "71.0", "38.5"],
-        ["2", "Sunderland", SUNDERLAND, "9", "30", "85", "1530.0", "62.5", "38.5"],
+        [
+            "1",
+            "Newcastle upon Tyne",
+            NEWCASTLE,
+            "12",
+            "50",
+            "85",
+            "2210.0",
+            "71.0",
+            "38.5",
+            "96.5",
+            "97.25",
+            "2022-06-30",
+            "2023-03-31",
+        ],
+        [
+            "2",
+            "Sunderland",
+            SUNDERLAND,
+            "9",
+            "30",
+            "85",
+            "1530.0",
+            "62.5",
+            "38.5",
+            "96.5",
+            "97.25",
+            "2022-06-30",
+            "2023-03-31",
+        ],
     ]
     assert [row[1] for row in by_name[1:]] == ["Newcastle upon Tyne", "Sunderland"]
     assert csv_rows(client, "/dashboards/areas/regions.csv")[1][:3] == ["1", "North East", NORTH_EAST]
@@ -199,7 +267,18 @@ def test_the_map_places_authorities_on_the_national_grid_without_tiles(client: C
     assert "mapbox" not in json.dumps(drawn)
     assert "geo" not in drawn["layout"]
     rows = csv_rows(client, "/dashboards/areas/map.csv")
-    assert rows[0] == ["Local authority", "ONS code", "Easting", "Northing", "Places", "HHI"]
+    assert rows[0] == [
+        "Local authority",
+        "ONS code",
+        "Easting",
+        "Northing",
+        "Places",
+        "HHI",
+        "Owner known (% of homes)",
+        "Owner known (% of places)",
+        "Links dated from",
+        "Links dated to",
+    ]
     assert [row[0] for row in rows[1:]] == ["Newcastle upon Tyne", "Sunderland"]
     assert [float(row[2]) for row in rows[1:]] == points["x"]
 
@@ -219,8 +298,8 @@ def test_a_region_page_ranks_its_authorities(client: Client, run):
     rows = csv_rows(client, f"/dashboards/areas/{NORTH_EAST}/authorities.csv?sort=cr4")
     assert [row[1] for row in rows[1:]] == ["Newcastle upon Tyne", "Sunderland"]
     assert csv_rows(client, f"/dashboards/areas/{NEWCASTLE}/hhi.csv")[1:] == [
-        ["2023-03-31", "2197.5"],
-        ["2024-03-31", "2210.0"],
+        ["2023-03-31", "2197.5", "96.5", "97.25", "2022-06-30", "2023-03-31"],
+        ["2024-03-31", "2210.0", "96.5", "97.25", "2022-06-30", "2023-03-31"],
     ]
 
 

@@ -337,6 +337,10 @@ def test_market_summary_prints_one_snapshot_defaulting_to_england_places_ultimat
     stdout = io.StringIO()
     call_command("market_summary", "--as-of=2025-03-31", stdout=stdout)
     assert "HHI 6250.0, CR4 100.00%, CR10 100.00%" in stdout.getvalue()
+    # Neither provider has links: no owner is known, and the summary says so beside the figures.
+    assert (summary["coverage_homes"], summary["coverage_places"], summary["links_newest"]) == (0.0, 0.0, None)
+    assert "owner known for 0.0% of homes and 0.0% of places, with no dated evidence" in stdout.getvalue()
+    assert "warning: owners are known for only 0.0% of the places, below 90%" in stdout.getvalue()
 
 
 @pytest.mark.django_db
