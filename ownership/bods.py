@@ -27,6 +27,7 @@ from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from config.json_limits import JsonTooDeepError, json_loads_limited
 from ownership.models import (
     Entity,
     EntityKind,
@@ -114,7 +115,9 @@ def statements_read(path: Path) -> list[tuple[Position, Any]]:
         raise BodsFileError(f"cannot read {path.name}: {error}") from error
     if text.lstrip().startswith("["):
         try:
-            statements = json.loads(text)
+            statements = json_loads_limited(text)
+        except JsonTooDeepError as error:
+            raise BodsFileError(f"{path.name} is refused: {error}") from error
         except json.JSONDecodeError as error:
             raise BodsFileError(f"{path.name} is not valid JSON: {error}") from error
         return [({"statement": index}, statement) for index, statement in enumerate(statements, start=1)]
@@ -123,7 +126,9 @@ def statements_read(path: Path) -> list[tuple[Position, Any]]:
         if not line.strip():
             continue
         try:
-            read.append(({"line": number}, json.loads(line)))
+            read.append(({"line": number}, json_loads_limited(line)))
+        except JsonTooDeepError as error:  # the whole file is refused, as a hostile one
+            raise BodsFileError(f"{path.name} is refused: line {number}: {error}") from error
         except json.JSONDecodeError as error:
             read.append(({"line": number}, Unreadable(f"not JSON: {error.msg}")))
     return read
