@@ -212,10 +212,12 @@ TRUST_COMMITMENT_REMINDER_DAYS = env_int("TRUST_COMMITMENT_REMINDER_DAYS", 3, mi
 MARKET_RECOMPUTE_AFTER_IMPORT = env_bool("MARKET_RECOMPUTE_AFTER_IMPORT", True)
 # Guards on whole register files (registry/importers/ofsted_guards.py). A register has about
 # 6,000 rows and 45 columns; one whose children's homes or open homes fall by more than this
-# share of the previous register is refused unless `import_ofsted --allow-shrink "reason"`.
+# share of the previous register (of at least REGISTER_SHRINK_MIN_HOMES homes) is refused
+# unless `import_ofsted --allow-shrink "reason"`.
 REGISTER_MAX_ROWS = env_int("REGISTER_MAX_ROWS", 100_000, minimum=1)
 REGISTER_MAX_COLUMNS = env_int("REGISTER_MAX_COLUMNS", 200, minimum=1)
 REGISTER_MAX_SHRINK_PERCENT = env_int("REGISTER_MAX_SHRINK_PERCENT", 20, minimum=0)
+REGISTER_SHRINK_MIN_HOMES = env_int("REGISTER_SHRINK_MIN_HOMES", 100, minimum=0)
 # Spreadsheets (XLSX, ODS) are zip archives: their members' total size once decompressed, and
 # the number of shared strings, are checked before any parser sees them (zip bombs).
 SPREADSHEET_MAX_UNCOMPRESSED_BYTES = env_int("SPREADSHEET_MAX_UNCOMPRESSED_BYTES", 150 * 1024 * 1024, minimum=1)

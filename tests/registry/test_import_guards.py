@@ -167,52 +167,65 @@ def test_a_file_past_the_row_limit_is_refused(three_homes, tmp_path, settings):
 # A register far smaller than the last -----------------------------------------------------
 
 
-def _ten_homes(tmp_path: Path) -> None:
-    rows = [home_row(f"SC1000{n:02d}") for n in range(10)]
+def urns(count: int) -> list[str]:
+    return [f"SC1{n:05d}" for n in range(count)]
+
+
+def _hundred_homes(tmp_path: Path) -> None:
+    rows = [home_row(urn) for urn in urns(100)]  # REGISTER_SHRINK_MIN_HOMES, the default
     ofsted_register_import(path=write(tmp_path / "register_2024.csv", csv_text(rows, as_of="31 March 2024")))
 
 
 def test_a_register_that_would_close_more_than_the_allowed_share_is_refused(reference_data, tmp_path):
-    _ten_homes(tmp_path)
-    smaller = write(tmp_path / "register_2025.csv", csv_text([home_row(f"SC1000{n:02d}") for n in range(7)]))
+    _hundred_homes(tmp_path)
+    smaller = write(tmp_path / "register_2025.csv", csv_text([home_row(urn) for urn in urns(70)]))
     before = snapshot()
 
     refused(
         smaller,
-        match=r"lists 7 children's homes where the register of 2024-03-31 listed 10 \(down 30%\), and would leave "
-        r"7 of 10 homes open \(down 30%\): more than the 20% allowed",
+        match=r"lists 70 children's homes where the register of 2024-03-31 listed 100 \(down 30%\), and would leave "
+        r"70 of 100 homes open \(down 30%\): more than the 20% allowed",
     )
 
     assert snapshot() == before
-    assert Home.objects.filter(closed_on__isnull=True).count() == 10
+    assert Home.objects.filter(closed_on__isnull=True).count() == 100
 
 
 def test_a_drop_within_the_allowed_share_imports(reference_data, tmp_path):
-    _ten_homes(tmp_path)
-    rows = [home_row(f"SC1000{n:02d}") for n in range(8)]
+    _hundred_homes(tmp_path)
+    rows = [home_row(urn) for urn in urns(80)]
 
     run = ofsted_register_import(path=write(tmp_path / "register_2025.csv", csv_text(rows)))
 
-    assert run.counts["closed"] == 2
+    assert run.counts["closed"] == 20
     assert "shrink_allowed" not in run.summary
+
+
+def test_a_register_of_a_handful_of_homes_is_not_held_to_the_share(reference_data, tmp_path, settings):
+    settings.REGISTER_SHRINK_MIN_HOMES = 101
+    _hundred_homes(tmp_path)
+
+    run = ofsted_register_import(path=write(tmp_path / "register_2025.csv", csv_text([home_row("SC100000")])))
+
+    assert run.counts["closed"] == 99
 
 
 def test_allow_shrink_imports_the_smaller_register_and_keeps_the_reason(reference_data, tmp_path, settings):
     settings.REGISTER_MAX_SHRINK_PERCENT = 10
-    _ten_homes(tmp_path)
-    smaller = write(tmp_path / "register_2025.csv", csv_text([home_row(f"SC1000{n:02d}") for n in range(5)]))
+    _hundred_homes(tmp_path)
+    smaller = write(tmp_path / "register_2025.csv", csv_text([home_row(urn) for urn in urns(50)]))
 
-    call_command("import_ofsted", str(smaller), allow_shrink="  Ofsted deregistered five homes of one group  ")
+    call_command("import_ofsted", str(smaller), allow_shrink="  Ofsted deregistered one group's homes  ")
 
     run = ImportRun.objects.get(source_name="register_2025.csv", status=ImportRun.Status.SUCCEEDED)
-    assert run.counts["closed"] == 5
+    assert run.counts["closed"] == 50
     assert run.summary["shrink_allowed"] == {
-        "reason": "Ofsted deregistered five homes of one group",
+        "reason": "Ofsted deregistered one group's homes",
         "previous_register_on": "2024-03-31",
-        "previous_homes": 10,
-        "listed_homes": 5,
-        "open_homes_before": 10,
-        "open_homes_after": 5,
+        "previous_homes": 100,
+        "listed_homes": 50,
+        "open_homes_before": 100,
+        "open_homes_after": 50,
         "limit_percent": 10,
     }
 
@@ -223,13 +236,13 @@ def test_allow_shrink_needs_a_reason(reference_data, tmp_path):
 
 
 def test_an_older_register_imported_after_a_newer_one_is_not_a_shrink(reference_data, tmp_path):
-    _ten_homes(tmp_path)  # 2024, ten homes
-    rows = [home_row(f"SC1000{n:02d}") for n in range(3)]
+    _hundred_homes(tmp_path)  # 2024
+    rows = [home_row(urn) for urn in urns(30)]
 
     run = ofsted_register_import(path=write(tmp_path / "register_2023.csv", csv_text(rows, as_of="31 March 2023")))
 
     assert run.status == ImportRun.Status.SUCCEEDED
-    assert Home.objects.filter(closed_on__isnull=True).count() == 10
+    assert Home.objects.filter(closed_on__isnull=True).count() == 100
 
 
 def test_the_real_registers_in_turn_are_never_refused(reference_data):
