@@ -318,6 +318,46 @@ def measure_identifier_screen() -> dict[str, object]:
     }
 
 
+def measure_zip_bomb_refusal(megabytes: str) -> dict[str, object]:
+    """Refusing an XLSX zip bomb (one member of `megabytes` MB of zeros, about 1,000 times
+    smaller packed): it must be refused from its declared sizes, with little memory (issue 13)."""
+    import tracemalloc
+    import zipfile
+
+    from registry.importers.ofsted import ofsted_register_import
+    from registry.importers.ofsted_guards import RegisterRefusedError
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "bomb.xlsx"
+        with (
+            zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+            archive.open("xl/worksheets/sheet1.xml", "w") as member,
+        ):
+            for _ in range(int(megabytes)):
+                member.write(bytes(1 << 20))
+        packed_kb = path.stat().st_size / 1024
+        baseline_mb = _peak_mb()
+        tracemalloc.start()
+        started = time.perf_counter()
+        try:
+            ofsted_register_import(path=path)
+            refused = False
+        except RegisterRefusedError:
+            refused = True
+        seconds = time.perf_counter() - started
+        traced_peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return {
+        "refused": refused,
+        "packed_kb": round(packed_kb),
+        "unpacked_mb": int(megabytes),
+        "seconds": round(seconds, 3),
+        "traced_peak_mb": round(traced_peak / (1 << 20), 2),
+        "peak_mb": _peak_mb(),
+        "peak_mb_before_import": baseline_mb,
+    }
+
+
 def measure_psc_snapshot(lines: str) -> dict[str, object]:
     """Reading a synthetic Companies House PSC snapshot of `lines` lines, streamed: the lines of
     the companies the graph knows (one in a hundred here) parsed, the rest skipped unparsed."""
@@ -359,6 +399,7 @@ MEASUREMENTS: dict[str, Callable[..., dict[str, object]]] = {
     "ultimate_owners": measure_ultimate_owners,
     "requests": measure_requests,
     "matching": measure_matching,
+    "zip_bomb_refusal": measure_zip_bomb_refusal,
 }
 
 
@@ -409,6 +450,7 @@ def run_all(database: str) -> dict[str, object]:
     figures["trust_log_10000_entries"] = _in_child(database, "trust_log", "10000")
     _empty_registry()
     figures["import_2025_register"] = _in_child(database, "import", str(REGISTER_2025))
+    figures["xlsx_zip_bomb_200mb_refused"] = _in_child(database, "zip_bomb_refusal", "200")
     ownership_edges_load(directory=ROOT / "ownership" / "data")
     figures["ultimate_owners_england"] = _in_child(database, "ultimate_owners")
     figures["requests"] = _in_child(database, "requests")
