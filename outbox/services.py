@@ -18,7 +18,7 @@ from typing import Any
 
 from celery.app.task import Task
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -101,6 +101,10 @@ def outbox_message_deliver(*, message_id: int) -> bool:
         try:
             with transaction.atomic():
                 _effect(message)
+        except (OperationalError, InterfaceError):
+            # The connection is gone (terminated, or the server restarted): nothing can be
+            # recorded, and the rollback leaves the message for the sweep.
+            raise
         except Exception as error:  # noqa: BLE001 - the task's own failure, recorded on the message
             _failure_record(message, error)
             return False
