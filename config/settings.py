@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "registry",
     "market",
     "commissioning",
+    "federations",
     "trust",
     "demo",
 ]
@@ -154,6 +155,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Nightly and daily jobs missed while beat, Redis or the workers were down run once more
     # (outbox.periodic); beat also catches up when it starts.
     "catch-up-periodic-jobs": {"task": "outbox.periodic_jobs_watchdog_task", "schedule": 600.0},
+    # A recompute whose worker died is recorded as failed, and an administrator's or an
+    # import's is asked for again (market.scheduling).
+    "retry-interrupted-recomputes": {"task": "market.recompute_interrupted_retry_task", "schedule": 600.0},
     # Every market and cost snapshot, from the registers, the ownership graph and placements.
     "recompute-market-nightly": {
         "task": "market.recompute_market_task",

@@ -11,6 +11,7 @@ from accounts import api as accounts_api
 from accounts import views as accounts_views
 from commissioning import api as commissioning_api
 from config.health import healthz
+from federations import api as federations_api
 from geography import api as geography_api
 from ownership import api as ownership_api
 from registry import api as registry_api
@@ -31,6 +32,8 @@ api_v1 = [
     path("homes/<urn:urn>/", registry_api.HomeDetailApi.as_view(), name="home"),
     path("owners/", ownership_api.OwnerListApi.as_view(), name="owners"),
     path("owners/<int:pk>/", ownership_api.OwnerDetailApi.as_view(), name="owner"),
+    path("federations/", federations_api.FederationListApi.as_view(), name="federations"),
+    path("federations/<slug:slug>/", federations_api.FederationDetailApi.as_view(), name="federation"),
     path("placement-requests/", commissioning_api.PlacementRequestListApi.as_view(), name="placement_requests"),
     path(
         "placement-requests/<int:pk>/",
@@ -57,6 +60,7 @@ urlpatterns = [
     path("", include("ownership.urls")),
     path("", include("market.urls")),
     path("", include("commissioning.urls")),
+    path("", include("federations.urls")),
     path("your-homes/", include("providers.urls")),
     path("frameworks/", include("commissioning.framework_urls")),
     path("relationships/", include("trust.urls")),

@@ -1,0 +1,90 @@
+"""The federation forms. Validation that needs the database (names taken, who may act) is the
+services'; these check shape only."""
+
+from __future__ import annotations
+
+from django import forms
+
+from accounts.models import User
+from federations.models import CHARTER_MAX, PURPOSE_MAX
+from geography.models import LocalAuthority, Region
+from providers.models import ProviderOrganisation
+
+
+class FederationForm(forms.Form):
+    founder = forms.ModelChoiceField(
+        label="Which of your providers forms it",
+        queryset=ProviderOrganisation.objects.none(),
+        empty_label=None,
+        error_messages={"required": "Choose the provider that forms the federation.",
+                        "invalid_choice": "Choose one of the providers you administer."},
+    )  # fmt: skip
+    name = forms.CharField(label="Name", max_length=120, error_messages={"required": "Enter the federation's name."})
+    purpose = forms.CharField(
+        label="Purpose",
+        max_length=PURPOSE_MAX,
+        help_text="One or two sentences: why these providers work together.",
+        widget=forms.Textarea,
+        error_messages={"required": "Enter the federation's purpose."},
+    )
+    charter = forms.CharField(
+        label="Charter",
+        max_length=CHARTER_MAX,
+        help_text="What members promise each other and the children they care for. It is published.",
+        widget=forms.Textarea,
+        error_messages={"required": "Enter the federation's charter: what members promise each other."},
+    )
+    regions = forms.ModelMultipleChoiceField(
+        label="Regions it serves", queryset=Region.objects.order_by("name"), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    local_authorities = forms.ModelMultipleChoiceField(
+        label="Local authorities it serves",
+        help_text="Choose at least one local authority or region. Hold Ctrl (or Cmd) to choose several.",
+        queryset=LocalAuthority.objects.filter(is_current=True).order_by("name"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+
+    def __init__(self, *args: object, founders: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["founder"].queryset = founders  # type: ignore[attr-defined]
+
+
+class InviteForm(forms.Form):
+    provider_organisation = forms.ModelChoiceField(
+        label="Provider to invite",
+        queryset=ProviderOrganisation.objects.none(),
+        empty_label="Choose a provider",
+        error_messages={"required": "Choose the provider to invite.",
+                        "invalid_choice": "Choose a provider that has joined the service and is not invited yet."},
+    )  # fmt: skip
+
+    def __init__(self, *args: object, invitable: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["provider_organisation"].queryset = invitable  # type: ignore[attr-defined]
+
+
+class CoordinatorForm(forms.Form):
+    person = forms.ModelChoiceField(
+        label="Person to coordinate",
+        queryset=User.objects.none(),
+        empty_label="Choose a person",
+        error_messages={"required": "Choose the person who will coordinate.",
+                        "invalid_choice": "Choose someone from a member provider who is not a coordinator yet."},
+    )  # fmt: skip
+
+    def __init__(self, *args: object, candidates: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["person"].queryset = candidates  # type: ignore[attr-defined]
+        self.fields["person"].label_from_instance = lambda user: user.get_full_name()  # type: ignore[attr-defined]
+
+
+class DissolveForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is the federation dissolved?",
+        max_length=PURPOSE_MAX,
+        help_text="Members and the public will read this.",
+        widget=forms.Textarea,
+        error_messages={"required": "Say why the federation is dissolved: members and the public will read it."},
+    )

@@ -1,0 +1,199 @@
+"""Reads about federations. The public profile reads anything not dissolved; everything else
+starts from a scoped selector: `federations_visible_to(user)` (its coordinators and the staff
+of its members and invited providers), `federations_coordinated_by(user)`."""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import MembershipRole, OrganisationKind, User
+from accounts.selectors import AnyUser
+from federations.models import CoordinatorAppointment, FederationMembership, MembershipStatus
+from geography.models import LocalAuthority, Region
+from providers.models import Federation, Home, Judgement, Need, ProviderOrganisation
+from providers.selectors import homes_open_on
+
+
+def federations_public() -> QuerySet[Federation]:
+    """Federations with a profile that have not been dissolved, for /federations/ and the API."""
+    return (
+        Federation.objects.filter(profile__isnull=False, profile__dissolved_at__isnull=True)
+        .select_related("organisation", "profile")
+        .order_by("name", "pk")
+    )
+
+
+def federation_public_by_slug(slug: str) -> Federation | None:
+    """A federation's public page: dissolved ones too, since their history stays public."""
+    return (
+        Federation.objects.filter(profile__isnull=False, organisation__slug=slug)
+        .select_related("organisation", "profile")
+        .first()
+    )
+
+
+def provider_organisations_administered_by(user: AnyUser) -> QuerySet[ProviderOrganisation]:
+    """Registry providers for whom the user answers: administrators of the provider's own
+    service organisation. Only they may form, join or leave a federation for it."""
+    if not user.is_authenticated:
+        return ProviderOrganisation.objects.none()
+    return ProviderOrganisation.objects.filter(
+        organisation__kind=OrganisationKind.PROVIDER,
+        organisation__memberships__user=user,
+        organisation__memberships__role=MembershipRole.ADMIN,
+    ).order_by("name", "pk")
+
+
+def provider_organisations_staffed_by(user: AnyUser) -> QuerySet[ProviderOrganisation]:
+    if not user.is_authenticated:
+        return ProviderOrganisation.objects.none()
+    return ProviderOrganisation.objects.filter(
+        organisation__kind=OrganisationKind.PROVIDER, organisation__memberships__user=user
+    )
+
+
+def federations_coordinated_by(user: AnyUser) -> QuerySet[Federation]:
+    if not user.is_authenticated:
+        return Federation.objects.none()
+    return Federation.objects.filter(
+        coordinator_appointments__user=user, coordinator_appointments__ended_at__isnull=True
+    ).distinct()
+
+
+def federations_visible_to(user: AnyUser) -> QuerySet[Federation]:
+    """The federations whose own pages (members, invitations, coordinators) the user may read:
+    its coordinators, and the staff of providers that are members or invited. Everyone else,
+    staff administrators included, reads the public profile only."""
+    if not user.is_authenticated:
+        return Federation.objects.none()
+    staffed = provider_organisations_staffed_by(user)
+    involved = FederationMembership.objects.filter(provider_organisation__in=staffed, status__in=["invited", "active"])
+    coordinated = federations_coordinated_by(user)
+    return (
+        Federation.objects.filter(profile__isnull=False)
+        .filter(Q(pk__in=involved.values("federation")) | Q(pk__in=coordinated.values("pk")))
+        .select_related("organisation", "profile")
+        .order_by("name", "pk")
+    )
+
+
+def is_coordinator(user: AnyUser, federation: Federation) -> bool:
+    return federations_coordinated_by(user).filter(pk=federation.pk).exists()
+
+
+def memberships_of(federation: Federation) -> QuerySet[FederationMembership]:
+    """Every membership, past and present, for the federation's own page."""
+    return FederationMembership.objects.filter(federation=federation).select_related(
+        "provider_organisation", "invited_by", "answered_by", "ended_by"
+    )
+
+
+def memberships_active_of(federation: Federation) -> QuerySet[FederationMembership]:
+    return memberships_of(federation).filter(status=MembershipStatus.ACTIVE)
+
+
+def invitations_answerable_by(user: AnyUser) -> QuerySet[FederationMembership]:
+    """Open invitations to providers the user administers: theirs to accept or decline."""
+    return FederationMembership.objects.filter(
+        status=MembershipStatus.INVITED,
+        provider_organisation__in=provider_organisations_administered_by(user),
+        federation__profile__dissolved_at__isnull=True,
+    ).select_related("federation__organisation", "federation__profile", "provider_organisation")
+
+
+def memberships_leavable_by(user: AnyUser) -> QuerySet[FederationMembership]:
+    return FederationMembership.objects.filter(
+        status=MembershipStatus.ACTIVE, provider_organisation__in=provider_organisations_administered_by(user)
+    )
+
+
+def coordinators_of(federation: Federation) -> QuerySet[CoordinatorAppointment]:
+    return CoordinatorAppointment.objects.filter(federation=federation, ended_at__isnull=True).select_related(
+        "user", "provider_organisation"
+    )
+
+
+def coordinator_candidates_of(federation: Federation) -> QuerySet[User]:
+    """People of the member providers who are not coordinating already."""
+    members = memberships_active_of(federation).values("provider_organisation__organisation")
+    current = coordinators_of(federation).values("user")
+    return (
+        User.objects.filter(is_active=True, memberships__organisation__in=members)
+        .exclude(pk__in=current)
+        .distinct()
+        .order_by("full_name", "email")
+    )
+
+
+def providers_invitable_to(federation: Federation) -> QuerySet[ProviderOrganisation]:
+    """Providers that have joined the service (so someone can answer) and are neither members
+    nor invited already."""
+    open_ = FederationMembership.objects.filter(federation=federation, status__in=["invited", "active"]).values(
+        "provider_organisation"
+    )
+    return (
+        ProviderOrganisation.objects.filter(organisation__kind=OrganisationKind.PROVIDER)
+        .exclude(pk__in=open_)
+        .order_by("name", "pk")
+    )
+
+
+# --- The federated profile -------------------------------------------------------------------
+
+RATING_ORDER = [*Judgement.values, ""]
+
+
+@dataclass
+class FederatedProfile:
+    """What the public page and the API show of one federation, from the registry."""
+
+    federation: Federation
+    members: list[ProviderOrganisation]
+    homes: list[Home]
+    places: int
+    homes_without_places: int
+    needs: list[Need]
+    areas: list[LocalAuthority]
+    regions: list[Region]
+    home_areas: list[LocalAuthority]
+    ratings: list[tuple[str, int]] = field(default_factory=list)
+
+
+def _ratings(homes: list[Home]) -> list[tuple[str, int]]:
+    """Counts by the latest overall Ofsted judgement; a home not yet judged stays so."""
+    counted = Counter(home.overall_judgement for home in homes)
+    labels = dict(Judgement.choices) | {"": "Not yet judged"}
+    return [(labels[value], counted[value]) for value in RATING_ORDER if counted[value]]
+
+
+def federated_profile_of(federation: Federation, *, on: datetime.date) -> FederatedProfile:
+    members = list(
+        ProviderOrganisation.objects.filter(
+            federation_memberships__federation=federation, federation_memberships__status=MembershipStatus.ACTIVE
+        ).order_by("name", "pk")
+    )
+    homes = list(
+        homes_open_on(on)
+        .filter(provider_organisation__in=members)
+        .select_related("local_authority", "provider_organisation")
+        .order_by("provider_organisation__name", "urn")
+    )
+    needs = Need.objects.filter(home_profiles__home__in=[home.pk for home in homes]).distinct().order_by("label")
+    home_area_ids = {home.local_authority_id for home in homes if home.local_authority_id}
+    profile = federation.profile  # type: ignore[attr-defined]
+    return FederatedProfile(
+        federation=federation,
+        members=members,
+        homes=homes,
+        places=sum(home.places or 0 for home in homes),
+        homes_without_places=sum(1 for home in homes if home.places is None),
+        needs=list(needs),
+        areas=list(profile.local_authorities.order_by("name")),
+        regions=list(profile.regions.order_by("name")),
+        home_areas=list(LocalAuthority.objects.filter(pk__in=home_area_ids).order_by("name")),
+        ratings=_ratings(homes),
+    )

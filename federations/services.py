@@ -1,0 +1,247 @@
+"""Every write about a federation: forming it, inviting, a provider's answer (its consent),
+leaving, coordinators, dissolving. Each owns its transaction, locks the rows it decides on
+(federation first, then memberships, by pk) and keeps history: nothing is deleted except a
+stood-down coordinator's access to the federation's service organisation."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Membership, MembershipRole, Notification, OrganisationKind, User
+from accounts.services import membership_set, organisation_create
+from federations import selectors
+from federations.models import (
+    CHARTER_MAX,
+    PURPOSE_MAX,
+    CoordinatorAppointment,
+    FederationMembership,
+    FederationProfile,
+    MembershipStatus,
+)
+from geography.models import LocalAuthority, Region
+from providers.models import Federation, ProviderOrganisation
+
+NAME_MAX = 120
+
+
+def _text_errors(*, name: str, purpose: str, charter: str) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not name.strip():
+        errors["name"] = ["Enter the federation's name."]
+    elif len(name) > NAME_MAX:
+        errors["name"] = [f"The name must be {NAME_MAX} characters or fewer."]
+    elif Federation.objects.filter(name__iexact=name.strip()).exists():
+        errors["name"] = ["A federation with this name already exists: choose another name."]
+    if not purpose.strip():
+        errors["purpose"] = ["Enter the federation's purpose."]
+    elif len(purpose) > PURPOSE_MAX:
+        errors["purpose"] = [f"The purpose must be {PURPOSE_MAX} characters or fewer."]
+    if not charter.strip():
+        errors["charter"] = ["Enter the federation's charter: what members promise each other."]
+    elif len(charter) > CHARTER_MAX:
+        errors["charter"] = [f"The charter must be {CHARTER_MAX} characters or fewer."]
+    return errors
+
+
+@transaction.atomic
+def federation_form(
+    *,
+    founder: ProviderOrganisation,
+    user: User,
+    name: str,
+    purpose: str,
+    charter: str,
+    local_authorities: list[LocalAuthority],
+    regions: list[Region],
+    is_synthetic: bool = False,
+) -> Federation:
+    """A provider's administrator forms a federation: the founder is its first member (the
+    administrator's act is its consent) and the administrator its first coordinator."""
+    if not selectors.provider_organisations_administered_by(user).filter(pk=founder.pk).exists():
+        raise ValidationError({"founder": ["Only an administrator of the provider can form a federation for it."]})
+    errors = _text_errors(name=name, purpose=purpose, charter=charter)
+    if not local_authorities and not regions:
+        errors["local_authorities"] = ["Choose at least one local authority or region the federation serves."]
+    if errors:
+        raise ValidationError(errors)
+    organisation = organisation_create(name=name.strip(), kind=OrganisationKind.FEDERATION)
+    federation = Federation.objects.create(name=name.strip(), organisation=organisation)
+    profile = FederationProfile.objects.create(
+        federation=federation, purpose=purpose.strip(), charter=charter.strip(), formed_by=user,
+        is_synthetic=is_synthetic,
+    )  # fmt: skip
+    profile.local_authorities.set(local_authorities)
+    profile.regions.set(regions)
+    now = timezone.now()
+    FederationMembership.objects.create(
+        federation=federation, provider_organisation=founder, status=MembershipStatus.ACTIVE,
+        invited_by=user, invited_at=now, answered_by=user, answered_at=now,
+    )  # fmt: skip
+    federation.members.add(founder)
+    _appoint(federation=federation, user=user, provider_organisation=founder, by=user)
+    return federation
+
+
+def _locked(federation: Federation) -> Federation:
+    """The federation locked for a decision, refused once dissolved."""
+    locked = Federation.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=federation.pk)
+    if FederationProfile.objects.get(federation=locked).dissolved_at is not None:
+        raise ValidationError("This federation has been dissolved: nothing more can change.")
+    return locked
+
+
+def _require_coordinator(user: User, federation: Federation) -> None:
+    if not selectors.is_coordinator(user, federation):
+        raise ValidationError("Only the federation's coordinators can do this.")
+
+
+@transaction.atomic
+def federation_member_invite(
+    *, federation: Federation, provider_organisation: ProviderOrganisation, user: User
+) -> FederationMembership:
+    """A coordinator invites a provider; the provider's administrators are told."""
+    federation = _locked(federation)
+    _require_coordinator(user, federation)
+    if not selectors.providers_invitable_to(federation).filter(pk=provider_organisation.pk).exists():
+        raise ValidationError(
+            {"provider_organisation": ["This provider is already a member or invited, or has not joined the service."]}
+        )
+    membership = FederationMembership.objects.create(
+        federation=federation, provider_organisation=provider_organisation, invited_by=user
+    )
+    if provider_organisation.organisation is None:  # invitable providers have joined the service
+        raise ValidationError({"provider_organisation": ["This provider has not joined the service."]})
+    Notification.objects.create(
+        organisation=provider_organisation.organisation,
+        message=f"{federation.name} invites {provider_organisation.name} to join it.",
+        url=reverse("federations:manage", args=[federation.organisation.slug]),
+    )
+    return membership
+
+
+def _locked_membership(membership: FederationMembership, status: MembershipStatus) -> FederationMembership:
+    _locked(membership.federation)
+    locked = FederationMembership.objects.select_for_update().get(pk=membership.pk)
+    if locked.status != status:
+        raise ValidationError(f"This is no longer possible: the membership is now “{locked.get_status_display()}”.")
+    return locked
+
+
+def _require_administrator(user: User, provider_organisation: ProviderOrganisation) -> None:
+    if not selectors.provider_organisations_administered_by(user).filter(pk=provider_organisation.pk).exists():
+        raise ValidationError(f"Only an administrator of {provider_organisation.name} can answer for it.")
+
+
+@transaction.atomic
+def federation_invitation_answer(*, membership: FederationMembership, user: User, accept: bool) -> FederationMembership:
+    """An administrator of the invited provider accepts (the provider's consent, recorded with
+    who and when) or declines."""
+    membership = _locked_membership(membership, MembershipStatus.INVITED)
+    _require_administrator(user, membership.provider_organisation)
+    membership.status = MembershipStatus.ACTIVE if accept else MembershipStatus.DECLINED
+    membership.answered_by, membership.answered_at = user, timezone.now()
+    membership.save(update_fields=["status", "answered_by", "answered_at"])
+    if accept:
+        membership.federation.members.add(membership.provider_organisation)
+    return membership
+
+
+@transaction.atomic
+def federation_invitation_withdraw(*, membership: FederationMembership, user: User) -> FederationMembership:
+    membership = _locked_membership(membership, MembershipStatus.INVITED)
+    _require_coordinator(user, membership.federation)
+    membership.status, membership.ended_by, membership.ended_at = MembershipStatus.WITHDRAWN, user, timezone.now()
+    membership.save(update_fields=["status", "ended_by", "ended_at"])
+    return membership
+
+
+@transaction.atomic
+def federation_member_leave(*, membership: FederationMembership, user: User) -> FederationMembership:
+    """A member's administrator takes it out; its people stop coordinating. The last member
+    cannot leave: the federation is dissolved instead, so it never stands empty."""
+    membership = _locked_membership(membership, MembershipStatus.ACTIVE)
+    _require_administrator(user, membership.provider_organisation)
+    federation = membership.federation
+    if selectors.memberships_active_of(federation).exclude(pk=membership.pk).count() == 0:
+        raise ValidationError("You are the federation's last member: dissolve the federation instead.")
+    for appointment in selectors.coordinators_of(federation).filter(
+        provider_organisation=membership.provider_organisation
+    ):
+        _stand_down(appointment, by=user)
+    if not selectors.coordinators_of(federation).exists():
+        raise ValidationError("Choose another coordinator from the other members before you leave.")
+    membership.status, membership.ended_by, membership.ended_at = MembershipStatus.LEFT, user, timezone.now()
+    membership.save(update_fields=["status", "ended_by", "ended_at"])
+    federation.members.remove(membership.provider_organisation)
+    return membership
+
+
+def _appoint(*, federation: Federation, user: User, provider_organisation: ProviderOrganisation, by: User) -> None:
+    CoordinatorAppointment.objects.create(
+        federation=federation, user=user, provider_organisation=provider_organisation, appointed_by=by
+    )
+    membership_set(user=user, organisation=federation.organisation, role=MembershipRole.ADMIN)
+
+
+def _stand_down(appointment: CoordinatorAppointment, *, by: User) -> None:
+    appointment.ended_at, appointment.ended_by = timezone.now(), by
+    appointment.save(update_fields=["ended_at", "ended_by"])
+    # Access ends with the appointment; the appointment row keeps the history.
+    Membership.objects.filter(user=appointment.user, organisation=appointment.federation.organisation).delete()
+
+
+@transaction.atomic
+def federation_coordinator_appoint(*, federation: Federation, person: User, user: User) -> CoordinatorAppointment:
+    """A coordinator chooses another coordinator from the members' people."""
+    federation = _locked(federation)
+    _require_coordinator(user, federation)
+    if not selectors.coordinator_candidates_of(federation).filter(pk=person.pk).exists():
+        raise ValidationError({"person": ["Choose someone from a member provider who is not a coordinator yet."]})
+    from_provider = (
+        selectors.memberships_active_of(federation)
+        .filter(provider_organisation__organisation__memberships__user=person)
+        .order_by("pk")
+        .first()
+    )
+    if from_provider is None:  # a candidate is a member's person; this guards a race only
+        raise ValidationError({"person": ["This person's provider is no longer a member."]})
+    _appoint(federation=federation, user=person, provider_organisation=from_provider.provider_organisation, by=user)
+    return selectors.coordinators_of(federation).get(user=person)
+
+
+@transaction.atomic
+def federation_coordinator_stand_down(*, appointment: CoordinatorAppointment, user: User) -> None:
+    federation = _locked(appointment.federation)
+    _require_coordinator(user, federation)
+    appointment = CoordinatorAppointment.objects.select_for_update().get(pk=appointment.pk)
+    if appointment.ended_at is not None:
+        raise ValidationError("This person no longer coordinates the federation.")
+    if selectors.coordinators_of(federation).count() == 1:
+        raise ValidationError("A federation needs a coordinator: choose another before this one stands down.")
+    _stand_down(appointment, by=user)
+
+
+@transaction.atomic
+def federation_dissolve(*, federation: Federation, user: User, reason: str) -> Federation:
+    """A coordinator dissolves the federation: memberships end, invitations are withdrawn,
+    coordinators stand down; the profile and every row stay, marked dissolved."""
+    federation = _locked(federation)
+    _require_coordinator(user, federation)
+    if not reason.strip():
+        raise ValidationError({"reason": ["Say why the federation is dissolved: members and the public will read it."]})
+    if len(reason) > PURPOSE_MAX:
+        raise ValidationError({"reason": [f"The reason must be {PURPOSE_MAX} characters or fewer."]})
+    now = timezone.now()
+    open_ = FederationMembership.objects.select_for_update().filter(federation=federation).order_by("pk")
+    open_.filter(status=MembershipStatus.INVITED).update(status=MembershipStatus.WITHDRAWN, ended_at=now, ended_by=user)
+    open_.filter(status=MembershipStatus.ACTIVE).update(status=MembershipStatus.DISSOLVED, ended_at=now, ended_by=user)
+    for appointment in selectors.coordinators_of(federation):
+        _stand_down(appointment, by=user)
+    federation.members.clear()
+    profile = federation.profile  # type: ignore[attr-defined]
+    profile.dissolved_at, profile.dissolved_by, profile.dissolution_reason = now, user, reason.strip()
+    profile.save(update_fields=["dissolved_at", "dissolved_by", "dissolution_reason"])
+    return federation

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from federations import views
+
+app_name = "federations"
+
+urlpatterns = [
+    path("federations/", views.federation_list, name="list"),
+    path("federations/<slug:slug>/", views.federation_detail, name="detail"),
+    path("your-federations/", views.yours, name="yours"),
+    path("your-federations/new/", views.federation_form, name="form"),
+    path("your-federations/<slug:slug>/", views.manage, name="manage"),
+    path("your-federations/<slug:slug>/invite/", views.invite, name="invite"),
+    path("your-federations/<slug:slug>/invitations/<int:pk>/", views.invitation_answer, name="answer"),
+    path("your-federations/<slug:slug>/invitations/<int:pk>/withdraw/", views.invitation_withdraw, name="withdraw"),
+    path("your-federations/<slug:slug>/memberships/<int:pk>/leave/", views.leave, name="leave"),
+    path("your-federations/<slug:slug>/coordinators/new/", views.coordinator_add, name="coordinator_add"),
+    path("your-federations/<slug:slug>/coordinators/<int:pk>/end/", views.coordinator_end, name="coordinator_end"),
+    path("your-federations/<slug:slug>/dissolve/", views.dissolve, name="dissolve"),
+]

@@ -1,0 +1,270 @@
+"""Federation pages. Public: the list and each federated profile. Signed in: forming one, and
+each federation's own page (members, invitations, coordinators), reached only through the
+scoped selectors; anyone else gets 404. Thin: parse, authorise, call a service, render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.idempotency import form_replayed, form_submit_once
+from accounts.models import User
+from accounts.selectors import is_provider_staff
+from config.forms import form_errors_add
+from config.pagination import page_of
+from federations import selectors, services
+from federations.forms import CoordinatorForm, DissolveForm, FederationForm, InviteForm
+from federations.models import CoordinatorAppointment, FederationMembership
+from providers.models import Federation
+
+GET_POST = require_http_methods(["GET", "POST"])
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _posted(request: HttpRequest) -> QueryDict | None:
+    return request.POST if request.method == "POST" else None
+
+
+def _submit(request: HttpRequest, form: object, write: Callable[[], str]) -> HttpResponse | None:
+    """Run the write once for the form's key; a refusal lands on the form, kept as typed."""
+    try:
+        return form_submit_once(request, write)
+    except ValidationError as error:
+        form_errors_add(form, error)  # type: ignore[arg-type]
+        return None
+
+
+# --- Public -----------------------------------------------------------------------------------
+
+
+@login_not_required
+@require_GET
+def federation_list(request: HttpRequest) -> HttpResponse:
+    listed = page_of(request, selectors.federations_public().prefetch_related("members"))
+    return render(request, "federations/list.html", listed)
+
+
+@login_not_required
+@require_GET
+def federation_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    federation = selectors.federation_public_by_slug(slug)
+    if federation is None:
+        raise Http404
+    profile = selectors.federated_profile_of(federation, on=timezone.localdate())
+    return render(request, "federations/detail.html", {"federation": federation, "profile": profile})
+
+
+# --- Your federations ----------------------------------------------------------------------
+
+
+@require_GET
+def yours(request: HttpRequest) -> HttpResponse:
+    if not is_provider_staff(request.user):
+        raise Http404
+    context = {
+        "federations": selectors.federations_visible_to(request.user),
+        "invitations": selectors.invitations_answerable_by(request.user),
+        "can_form": selectors.provider_organisations_administered_by(request.user).exists(),
+    }
+    return render(request, "federations/yours.html", context)
+
+
+@GET_POST
+def federation_form(request: HttpRequest) -> HttpResponse:
+    founders = selectors.provider_organisations_administered_by(request.user)
+    if not founders.exists():
+        raise Http404
+    form = FederationForm(_posted(request), founders=founders)
+    if request.method == "POST" and form.is_valid():
+
+        def write() -> str:
+            federation = services.federation_form(user=_user(request), **form.cleaned_data)
+            messages.success(request, f"{federation.name} is formed. Invite other providers to join it.")
+            return reverse("federations:manage", args=[federation.organisation.slug])
+
+        if answered := _submit(request, form, write):
+            return answered
+    return render(request, "federations/form.html", {"form": form})
+
+
+def _visible(request: HttpRequest, slug: str) -> Federation:
+    return get_object_or_404(selectors.federations_visible_to(request.user), organisation__slug=slug)
+
+
+def _coordinated(request: HttpRequest, slug: str) -> Federation:
+    federation = _visible(request, slug)
+    if not selectors.is_coordinator(request.user, federation) or federation.profile.is_dissolved:  # type: ignore[attr-defined]
+        raise Http404
+    return federation
+
+
+@require_GET
+def manage(request: HttpRequest, slug: str) -> HttpResponse:
+    federation = _visible(request, slug)
+    context = {
+        "federation": federation,
+        "is_coordinator": selectors.is_coordinator(request.user, federation),
+        "memberships": selectors.memberships_of(federation),
+        "coordinators": selectors.coordinators_of(federation),
+        "answerable": set(
+            selectors.invitations_answerable_by(request.user).filter(federation=federation).values_list("pk", flat=True)
+        ),
+        "leavable": set(
+            selectors.memberships_leavable_by(request.user).filter(federation=federation).values_list("pk", flat=True)
+        ),
+    }
+    return render(request, "federations/manage.html", context)
+
+
+@GET_POST
+def invite(request: HttpRequest, slug: str) -> HttpResponse:
+    federation = _coordinated(request, slug)
+    form = InviteForm(_posted(request), invitable=selectors.providers_invitable_to(federation))
+    if request.method == "POST" and form.is_valid():
+
+        def write() -> str:
+            invited = form.cleaned_data["provider_organisation"]
+            services.federation_member_invite(federation=federation, provider_organisation=invited, user=_user(request))
+            messages.success(request, f"{invited.name} is invited. Their administrators will be told.")
+            return reverse("federations:manage", args=[slug])
+
+        if answered := _submit(request, form, write):
+            return answered
+    return render(request, "federations/invite.html", {"federation": federation, "form": form})
+
+
+@GET_POST
+def invitation_answer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """An administrator of the invited provider accepts or declines: the provider's consent."""
+    if repeated := form_replayed(request):
+        return repeated
+    answerable = selectors.invitations_answerable_by(request.user).filter(federation__organisation__slug=slug)
+    membership: FederationMembership = get_object_or_404(answerable, pk=pk)
+    error = ""
+    if request.method == "POST" and request.POST.get("answer") in {"accept", "decline"}:
+        accept = request.POST["answer"] == "accept"
+
+        def write() -> str:
+            services.federation_invitation_answer(membership=membership, user=_user(request), accept=accept)
+            verb = "joined" if accept else "declined to join"
+            messages.success(
+                request, f"{membership.provider_organisation.name} has {verb} {membership.federation.name}."
+            )
+            return reverse("federations:manage" if accept else "federations:yours", args=[slug] if accept else [])
+
+        try:
+            return form_submit_once(request, write)
+        except ValidationError as refused:
+            error = refused.messages[0]
+    elif request.method == "POST":
+        error = "Choose whether to accept or decline the invitation."
+    profile = selectors.federated_profile_of(membership.federation, on=timezone.localdate())
+    context = {"membership": membership, "federation": membership.federation, "profile": profile, "error": error}
+    return render(request, "federations/answer.html", context)
+
+
+def _confirm(
+    request: HttpRequest, template: str, context: Mapping[str, object], write: Callable[[], str]
+) -> HttpResponse:
+    """A confirmation page whose POST runs the write once; a refusal is shown on the page."""
+    if request.method == "POST":
+        try:
+            return form_submit_once(request, write)
+        except ValidationError as refused:
+            context = {**context, "error": refused.messages[0]}
+    return render(request, template, context)
+
+
+@GET_POST
+def invitation_withdraw(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    if repeated := form_replayed(request):
+        return repeated
+    federation = _coordinated(request, slug)
+    membership = get_object_or_404(selectors.memberships_of(federation).filter(status="invited"), pk=pk)
+
+    def write() -> str:
+        services.federation_invitation_withdraw(membership=membership, user=_user(request))
+        messages.success(request, f"The invitation to {membership.provider_organisation.name} is withdrawn.")
+        return reverse("federations:manage", args=[slug])
+
+    context = {"federation": federation, "membership": membership}
+    return _confirm(request, "federations/withdraw.html", context, write)
+
+
+@GET_POST
+def leave(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    if repeated := form_replayed(request):
+        return repeated
+    leavable = selectors.memberships_leavable_by(request.user).filter(federation__organisation__slug=slug)
+    membership: FederationMembership = get_object_or_404(leavable.select_related("federation"), pk=pk)
+
+    def write() -> str:
+        services.federation_member_leave(membership=membership, user=_user(request))
+        messages.success(request, f"{membership.provider_organisation.name} has left {membership.federation.name}.")
+        return reverse("federations:detail", args=[slug])
+
+    context = {"federation": membership.federation, "membership": membership}
+    return _confirm(request, "federations/leave.html", context, write)
+
+
+@GET_POST
+def coordinator_add(request: HttpRequest, slug: str) -> HttpResponse:
+    federation = _coordinated(request, slug)
+    form = CoordinatorForm(_posted(request), candidates=selectors.coordinator_candidates_of(federation))
+    if request.method == "POST" and form.is_valid():
+
+        def write() -> str:
+            person = form.cleaned_data["person"]
+            services.federation_coordinator_appoint(federation=federation, person=person, user=_user(request))
+            messages.success(request, f"{person.get_full_name()} now coordinates {federation.name}.")
+            return reverse("federations:manage", args=[slug])
+
+        if answered := _submit(request, form, write):
+            return answered
+    return render(request, "federations/coordinator_add.html", {"federation": federation, "form": form})
+
+
+@GET_POST
+def coordinator_end(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    if repeated := form_replayed(request):
+        return repeated
+    federation = _coordinated(request, slug)
+    appointment: CoordinatorAppointment = get_object_or_404(selectors.coordinators_of(federation), pk=pk)
+
+    def write() -> str:
+        services.federation_coordinator_stand_down(appointment=appointment, user=_user(request))
+        messages.success(request, f"{appointment.user.get_full_name()} no longer coordinates {federation.name}.")
+        return reverse("federations:manage", args=[slug])
+
+    context = {"federation": federation, "appointment": appointment}
+    return _confirm(request, "federations/coordinator_end.html", context, write)
+
+
+@GET_POST
+def dissolve(request: HttpRequest, slug: str) -> HttpResponse:
+    if repeated := form_replayed(request):
+        return repeated
+    federation = _coordinated(request, slug)
+    form = DissolveForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+
+        def write() -> str:
+            services.federation_dissolve(federation=federation, user=_user(request), reason=form.cleaned_data["reason"])
+            messages.success(request, f"{federation.name} is dissolved. Its history stays public.")
+            return reverse("federations:detail", args=[slug])
+
+        if answered := _submit(request, form, write):
+            return answered
+    return render(request, "federations/dissolve.html", {"federation": federation, "form": form})

@@ -1,0 +1,44 @@
+"""The federations' rows of the permission matrix (samples: tests/federations/samples.py).
+
+Provider P's administrator coordinates federation F (the sample of every F page); provider
+Q's staff belong to another federation G; commissioners and the organiser belong to none.
+A federation's own pages answer its coordinators (and, for reading, its members' and invited
+providers' staff) and 404 everyone else, staff administrators included."""
+
+from __future__ import annotations
+
+PRINCIPALS = ("anonymous", "commissioner_a", "commissioner_b", "provider_p", "provider_q", "organiser", "admin")
+
+
+def _row(anonymous: str, signed_in: str, **overrides: str) -> dict[str, str]:
+    outcomes = dict.fromkeys(PRINCIPALS, signed_in)
+    outcomes["anonymous"] = anonymous
+    outcomes.update(overrides)
+    return outcomes
+
+
+PUBLIC = _row("ok", "ok")
+COORDINATOR_OF_F = _row("login", "hidden", provider_p="ok")
+
+FEDERATION_MATRIX: dict[str, dict[str, str]] = {
+    "federations:list": PUBLIC,
+    "federations:detail": PUBLIC,
+    # Provider staff (P and Q) see their federations and invitations.
+    "federations:yours": _row("login", "hidden", provider_p="ok", provider_q="ok"),
+    # Only a provider's administrator forms a federation (Q's person is a plain member).
+    "federations:form": _row("login", "hidden", provider_p="ok"),
+    # F's own pages: Q (of federation G) and non-members get 404.
+    "federations:manage": COORDINATOR_OF_F,
+    "federations:invite": COORDINATOR_OF_F,
+    "federations:withdraw": COORDINATOR_OF_F,
+    "federations:coordinator_add": COORDINATOR_OF_F,
+    "federations:coordinator_end": COORDINATOR_OF_F,
+    "federations:dissolve": COORDINATOR_OF_F,
+    # H's invitation to P: P's administrator answers it.
+    "federations:answer": _row("login", "hidden", provider_p="ok"),
+    # P's membership of F: P's administrator may take P out.
+    "federations:leave": _row("login", "hidden", provider_p="ok"),
+    # The federated profile is open data.
+    "api:federations": PUBLIC,
+    "api:federation": PUBLIC,
+}
