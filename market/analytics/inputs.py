@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import bisect
 import datetime
+from typing import Any
 
 import pandas as pd  # type: ignore[import-untyped]
 from django.conf import settings
@@ -117,22 +118,28 @@ def _evidence_day(resolution: Resolution) -> float:
     return float(resolution.evidence_on.toordinal()) if resolution.evidence_on is not None else float("nan")
 
 
-def _resolutions_frame(resolutions: dict[int, Resolution], as_of: datetime.date) -> pd.DataFrame:
+def _resolutions_by(key: str, resolutions: dict[Any, Resolution], as_of: datetime.date) -> pd.DataFrame:
+    """One row per resolution, keyed by `key` (a provider organisation id, or a home's URN)."""
     records = [
         (
-            provider_id,
+            key_value,
             resolution.owner.pk if resolution.owner is not None else None,
             resolution.owner.name if resolution.owner is not None else None,
             resolution.owner_type,
             resolution.is_known and is_fresh(resolution.evidence_on, as_of),
             _evidence_day(resolution),
         )
-        for provider_id, resolution in resolutions.items()
+        for key_value, resolution in resolutions.items()
     ]
-    columns = ["provider_organisation_id", "entity_id", "entity_name", "owner_type", "owner_known", "evidence_day"]
+    columns = [key, "entity_id", "entity_name", "owner_type", "owner_known", "evidence_day"]
     frame = pd.DataFrame.from_records(records, columns=columns)
-    frame["provider_organisation_id"] = frame["provider_organisation_id"].astype("Int64")
     frame["entity_id"] = frame["entity_id"].astype("Int64")
+    return frame
+
+
+def _resolutions_frame(resolutions: dict[int, Resolution], as_of: datetime.date) -> pd.DataFrame:
+    frame = _resolutions_by("provider_organisation_id", resolutions, as_of)
+    frame["provider_organisation_id"] = frame["provider_organisation_id"].astype("Int64")
     return frame
 
 
@@ -162,14 +169,16 @@ def _corrections_apply(frame: pd.DataFrame, as_of: datetime.date) -> pd.DataFram
     was wrong."""
     providers = frame["provider_organisation_id"].astype(object).where(frame["provider_organisation_id"].notna(), None)
     corrected = corrected_resolutions(as_of, zip(frame["urn"], providers, strict=True))
-    for urn, resolution in corrected.items():
-        rows = frame["urn"] == urn
-        frame.loc[rows, "entity_id"] = resolution.owner.pk if resolution.owner is not None else pd.NA
-        frame.loc[rows, "entity_name"] = resolution.owner.name if resolution.owner is not None else None
-        frame.loc[rows, "owner_type"] = resolution.owner_type
-        if "owner_known" in frame:
-            frame.loc[rows, "owner_known"] = resolution.is_known and is_fresh(resolution.evidence_on, as_of)
-            frame.loc[rows, "evidence_day"] = _evidence_day(resolution)
+    if not corrected:
+        return frame
+    # One assignment per column for every corrected home at once (a loop over some 600 URNs
+    # with a mask each was a tenth of an eleven-year recompute).
+    fixes = _resolutions_by("urn", corrected, as_of).set_index("urn")
+    rows = frame["urn"].isin(fixes.index)
+    urns = frame.loc[rows, "urn"]
+    for column in ("entity_id", "entity_name", "owner_type", "owner_known", "evidence_day"):
+        if column in frame:
+            frame.loc[rows, column] = urns.map(fixes[column]).to_numpy()
     return frame
 
 

@@ -257,6 +257,7 @@ def _counts_only(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 _FOR_SHARES = ("owners_for_25_percent", "owners_for_50_percent")
+_IDENTITY_COLUMNS = ["owner_type", "name", "entity_id", "provider_organisation_id"]
 
 
 def _empty_like(columns: list[str]) -> pd.DataFrame:
@@ -273,7 +274,7 @@ def date_figures(homes: pd.DataFrame, geographies: Geographies, edition: Edition
             headline=_counts_only(rows).merge(coverage, on=MARKET, how="left"),
             owner_type_shares=_empty_like([*MARKET, *OwnerType.values]),
             size_bands=_empty_like([*MARKET, "band", "owners", "units", "share"]),
-            top_owners=_empty_like([*MARKET, "owner", "rank", "units", "share"]),
+            top_owners=_empty_like([*MARKET, "owner", "rank", "units", "share", *_IDENTITY_COLUMNS]),
         )
     owners = _owners(rows)
     headline = _headline(owners).merge(coverage, on=MARKET, how="left")
