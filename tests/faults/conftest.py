@@ -135,25 +135,30 @@ def sending_through(url: str, queue: str) -> Iterator[None]:
         _pools_reset()
 
 
-class Worker:
-    """A Celery worker in its own process group (so SIGKILL takes all of it), reading `queue` on
-    the Redis at `url`, with the test database, writing its e-mails into `mail_directory`."""
+def celery_environment(url: str, queue: str, mail_directory: Path) -> dict[str, str]:
+    """A Celery process's environment: the Redis at `url`, `queue`, the test database, and its
+    e-mails written into `mail_directory`."""
+    return {
+        **os.environ,
+        "REDIS_URL": url,
+        "CELERY_QUEUE": queue,
+        "DATABASE_URL": database_url_of_tests(),
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "TEST_EMAIL_DIR": str(mail_directory),
+        "TEST_WORKER_SENDS_THROUGH_BROKER": "1",
+    }
 
-    def __init__(self, url: str, queue: str, mail_directory: Path) -> None:
-        env = {
-            **os.environ,
-            "REDIS_URL": url,
-            "CELERY_QUEUE": queue,
-            "DATABASE_URL": database_url_of_tests(),
-            "DJANGO_SETTINGS_MODULE": "tests.settings",
-            "TEST_EMAIL_DIR": str(mail_directory),
-            "TEST_WORKER_SENDS_THROUGH_BROKER": "1",
-        }
-        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue]
+
+class Worker:
+    """A Celery worker (or, given `command`, another Celery process such as beat) in its own
+    process group, so that SIGKILL takes all of it."""
+
+    def __init__(self, url: str, queue: str, mail_directory: Path, command: list[str] | None = None) -> None:
+        worker_command = ["worker", "--pool=solo", "-Q", queue, "--without-mingle", "--without-gossip"]
         self.process = subprocess.Popen(
-            [*command, "--loglevel=WARNING", "--without-mingle", "--without-gossip"],
+            [sys.executable, "-m", "celery", "-A", "config", *(command or worker_command), "--loglevel=WARNING"],
             cwd=ROOT,
-            env=env,
+            env=celery_environment(url, queue, mail_directory),
             start_new_session=True,
         )
 
@@ -171,8 +176,8 @@ class Worker:
 
 
 @contextmanager
-def worker(url: str, queue: str, mail_directory: Path) -> Iterator[Worker]:
-    started = Worker(url, queue, mail_directory)
+def worker(url: str, queue: str, mail_directory: Path, command: list[str] | None = None) -> Iterator[Worker]:
+    started = Worker(url, queue, mail_directory, command)
     try:
         yield started
     finally:
