@@ -8,12 +8,14 @@ VENDOR := static/vendor
 .PHONY: run test setup bench manage lock clean-data help
 
 help:
-	@echo "make run   - set up everything, load demo data, serve http://127.0.0.1:8000"
+	@echo "make run   - set up everything, load demo data, serve http://127.0.0.1:8000 with a Celery worker and beat"
 	@echo "make test  - set up everything, then lint, types, migrations check and tests"
 	@echo "make bench - speed and memory figures as JSON"
 	@echo "make manage ARGS=\"...\" - a manage.py command on the make run database"
 	@echo "make lock  - regenerate requirements*.lock from requirements*.in"
 
+# Web server, Celery worker and beat, on an embedded PostgreSQL and Redis unless DATABASE_URL
+# and REDIS_URL are set (scripts/dev.py, ADR 23). Ctrl-C or SIGTERM stops all of them.
 run: setup
 	$(BIN)/python scripts/dev.py run
 
