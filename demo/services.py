@@ -10,10 +10,11 @@ from django.db import transaction
 
 from accounts.models import MembershipRole, Organisation, OrganisationKind, User
 from accounts.services import membership_set, organisation_create
+from demo.federation import demo_federation_load
 from demo.homes import DEMO_PROVIDER_NAME, demo_provider_link
 from geography.models import LocalAuthority
 from ownership.services import ownership_edges_load
-from providers.models import ImportRun
+from providers.models import ImportRun, ProviderOrganisation
 from registry.importers.ofsted import file_sha256, ofsted_register_import
 from registry.importers.ofsted_totals import official_totals_load
 
@@ -51,7 +52,7 @@ def demo_load(*, password: str) -> list[DemoLogin]:
     leeds = _organisation("Leeds City Council", OrganisationKind.LOCAL_AUTHORITY, "E08000035")
     _organisation("Manchester City Council", OrganisationKind.LOCAL_AUTHORITY, "E08000003")
     provider = _organisation(DEMO_PROVIDER_NAME, OrganisationKind.PROVIDER)
-    demo_provider_link(provider)
+    registered_provider = demo_provider_link(provider)
     organiser = _organisation("Children's Homes Market Conference (demo)", OrganisationKind.ORGANISER)
 
     people = [
@@ -64,9 +65,23 @@ def demo_load(*, password: str) -> list[DemoLogin]:
         user = _user(email, name, password)
         membership_set(user=user, organisation=organisation, role=MembershipRole.ADMIN)
         logins.append(DemoLogin(role, email, organisation.name))
+        if role == "Provider":
+            logins += _federation_logins(registered_provider, user, password)
     _user("admin@example.org", "Service administrator", password, staff=True)
     logins.append(DemoLogin("Administrator", "admin@example.org", "(administration site)"))
     return logins
+
+
+def _federation_logins(
+    registered_provider: ProviderOrganisation, provider_admin: User, password: str
+) -> list[DemoLogin]:
+    """The demo federation's coordinator, once the registry is there to choose its members."""
+    coordinator = demo_federation_load(
+        demo_provider=registered_provider, demo_provider_admin=provider_admin, password=password
+    )
+    if coordinator is None:
+        return []
+    return [DemoLogin("Coordinator", coordinator.email, "West Yorkshire Small Homes Federation (demo)")]
 
 
 def registry_load(*, progress: Callable[[str], None]) -> list[ImportRun]:
