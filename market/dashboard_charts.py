@@ -215,18 +215,50 @@ def _lines(series: Sequence[MarketSnapshot], rows: list[list[Cell]], names: Sequ
     return _figure(traces, y_title=y_title, hovermode="x unified")
 
 
+OFFICIAL_COLUMNS = [
+    "Date",
+    "Homes, Ofsted's official total",
+    "Places, Ofsted's official total",
+    "What the register lists",
+]
+
+
+def _lists(snapshot: MarketSnapshot) -> str:
+    edition = snapshot.figures.get("edition") or {}
+    return str(edition.get("name") or "The whole register")
+
+
 def homes_places_chart(homes: Sequence[MarketSnapshot], places: Sequence[MarketSnapshot]) -> Chart:
     """Homes and places over time: homes from the homes-basis snapshots (every date), places
-    from the places-basis ones (only dates whose register has places)."""
+    from the places-basis ones (only dates whose register has places), each beside Ofsted's
+    official total of the date where it gives one, so a register listing only some homes is
+    never read as the market's size."""
     places_on = {snapshot.as_of: snapshot.units for snapshot in places}
-    rows: list[list[Cell]] = [[snapshot.as_of, snapshot.homes, places_on.get(snapshot.as_of)] for snapshot in homes]
+    official = [snapshot.figures.get("official_totals") or {} for snapshot in homes]
+    rows: list[list[Cell]] = [
+        [
+            snapshot.as_of,
+            snapshot.homes,
+            places_on.get(snapshot.as_of),
+            total.get("homes"),
+            total.get("places"),
+            _lists(snapshot),
+        ]
+        for snapshot, total in zip(homes, official, strict=True)
+    ]
+    names = ["Homes in the register", "Places in the register"]
+    if any(official):
+        names += ["Homes, Ofsted's official total", "Places, Ofsted's official total"]
+    sources = sorted({str(total["source"]) for total in official if total.get("source")})
     return Chart(
         slug="homes-and-places",
         title="Children's homes and places",
-        columns=["Date", "Homes", "Places"],
+        columns=[*OFFICIAL_COLUMNS[:1], *names[:2], *OFFICIAL_COLUMNS[1:]],
         rows=rows,
-        figure=_lines(homes, rows, ["Homes", "Places"], "Number"),
-        summary="Counted from each date's register of providers. Registers before 2016 give no places.",
+        figure=_lines(homes, rows, names, "Number"),
+        summary="Counted from each date's register of providers, beside Ofsted's own totals where it publishes "
+        "them" + (f" ({'; '.join(sources)})" if sources else "") + ". Registers before 2016 give no places; "
+        "a register that lists only some homes counts fewer than Ofsted's total.",
     )
 
 

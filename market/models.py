@@ -95,7 +95,11 @@ class MarketSnapshot(models.Model):
                     None for the market's first date; edition_break: the two registers differ in
                     kind, so the change is not like with like
       counts_only_reason: why the date has counts only ("" when it has concentration figures)
-      edition: {"has_owner_names", "has_places", "name"} of the date's register
+      edition: {"has_owner_names", "has_places", "name"} of the date's register (name: what a
+                    register listing only some homes lists, "" for a whole register)
+      official_totals: {"homes", "places", "source", "source_date"}: Ofsted's own totals of
+                    the date, on England's snapshots counting every home; None elsewhere or
+                    when Ofsted gives none
     """
 
     COVERAGE_THRESHOLD = 90.0  # below this percent, pages say owner figures are not the market's

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import bisect
 import datetime
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd  # type: ignore[import-untyped]
@@ -212,21 +213,29 @@ def _editions_read_off_rows() -> dict[datetime.date, Edition]:
 
 
 def register_editions() -> dict[datetime.date, Edition]:
-    """What each imported date's register holds. registry.selectors.register_editions, where
-    present, says so from the import; otherwise it is read off the observations."""
+    """What each imported date's register holds. Owner names and places: as the observations
+    show them (what can be counted; an import recorded before editions were reads as having
+    neither in registry's editions). What it lists: registry.selectors.register_editions, so an
+    edition listing only some homes (2023: the inspected ones) is named by what it lists."""
     editions = _editions_read_off_rows()
-    registry_editions = getattr(registry_selectors, "register_editions", None)
-    if registry_editions is None:
-        return editions
-    for edition in registry_editions():
-        as_of = getattr(edition, "as_of", None)
-        if as_of in editions:
-            editions[as_of] = Edition(
-                has_owner_names=bool(getattr(edition, "has_owner_names", editions[as_of].has_owner_names)),
-                has_places=bool(getattr(edition, "has_places", editions[as_of].has_places)),
-                name=str(getattr(edition, "name", "") or getattr(edition, "edition", "") or ""),
-            )
+    for as_of, edition in registry_selectors.register_editions().items():
+        if as_of in editions and not edition.is_complete_register:
+            editions[as_of] = replace(editions[as_of], name=edition.lists or "part of the register")
     return editions
+
+
+def official_totals() -> dict[datetime.date, dict[str, Any]]:
+    """Ofsted's own totals of homes and places by date (registry's OfficialTotal), to show
+    beside the counts drawn from each register."""
+    return {
+        as_of: {
+            "homes": total.homes,
+            "places": total.places,
+            "source": total.source,
+            "source_date": total.source_date.isoformat() if total.source_date else None,
+        }
+        for as_of, total in registry_selectors.official_totals().items()
+    }
 
 
 # ---------------------------------------------------------------- placements

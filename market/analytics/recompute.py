@@ -145,7 +145,7 @@ def snapshots_compute(progress: Progress) -> Computed:
     _frame_digest(digest, placements)
     computed.costs = cost_figures(placements, names)
     progress("assembling snapshots")
-    computed.markets = market_values(per_date, computed.dates, names, editions)
+    computed.markets = market_values(per_date, computed.dates, names, editions, inputs.official_totals())
     computed.inputs_digest = digest.hexdigest()
     computed.content_digest = _content_digest(computed)
     return computed

@@ -25,6 +25,7 @@ from market.analytics.market import (
     changes,
     geography_level,
 )
+from market.models import ENGLAND_CODE
 from ownership.models import OwnerType
 
 KEY = ["as_of", *MARKET]
@@ -132,8 +133,10 @@ def market_values(
     dates: list[datetime.date],
     names: dict[str, str],
     editions: dict[datetime.date, Edition] | None = None,
+    official: dict[datetime.date, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """MarketSnapshot field values (run excepted) of every market on every date, in key order."""
+    """MarketSnapshot field values (run excepted) of every market on every date, in key order.
+    England's snapshots with every home counted carry Ofsted's official totals of their date."""
     if not per_date:
         return []
     editions = editions or {}
@@ -143,6 +146,7 @@ def market_values(
         "size_bands": _size_bands(_concat(per_date, "size_bands")),
         "top_owners": _top_owners(_concat(per_date, "top_owners")),
         "changes": _changes(changes(headline, dates), editions),
+        "official": {(as_of, ENGLAND_CODE, True): totals for as_of, totals in (official or {}).items()},
     }
     return [
         _market_value(record, names, editions.get(record["as_of"], Edition()), parts)
@@ -155,6 +159,7 @@ def _market_value(
 ) -> dict[str, Any]:
     key = tuple(record[name] for name in KEY)
     code = record["geography"]
+    official = parts["official"].get((record["as_of"], code, bool(record["include_local_authority"])))
     return {
         "as_of": record["as_of"],
         "geography_level": geography_level(code),
@@ -180,6 +185,7 @@ def _market_value(
             "size_bands": parts["size_bands"].get(key, {}),
             "top_owners": parts["top_owners"].get(key, []),
             "counts_only_reason": counts_only_reason(record["as_of"], edition),
+            "official_totals": official,
             "edition": {
                 "has_owner_names": edition.has_owner_names,
                 "has_places": edition.has_places,

@@ -10,8 +10,10 @@ import pytest
 
 from market.models import ENGLAND_CODE, MarketSnapshot
 from ownership.models import Entity
-from providers.models import Home, Sector
+from providers.models import Home, ImportRun, Sector
+from registry.models import OfficialTotal
 from tests.market.test_analytics import authority, observe, provider, recompute, snapshot
+from tests.market.test_dashboards import csv_rows, page_text, visible_text
 from tests.ownership.factories import HomeFactory, MajorityShareholdingFactory, PrivateEquityFirmFactory
 
 pytestmark = pytest.mark.django_db
@@ -131,3 +133,69 @@ def test_coverage_follows_the_links_age_setting(settings):
     recompute()
 
     assert snapshot(as_of=MARCH_2023, code=ENGLAND_CODE).coverage_homes == 100.0
+
+
+def test_a_register_listing_only_inspected_homes_is_an_edition_break_and_official_totals_show_beside(client):
+    named = HomeFactory(
+        provider_organisation=provider("Named Care Limited"), places=4, local_authority=authority(LEEDS)
+    )
+    observe(named, MARCH_2018)
+    observe(named, MARCH_2023)
+    ImportRun.objects.filter(as_of=MARCH_2023).update(
+        lists="children's homes inspected under the framework at 31 March", is_complete_register=False
+    )
+    OfficialTotal.objects.create(
+        as_of=MARCH_2023, homes=3050, places=11857, source="Ofsted time series", source_date=datetime.date(2023, 7, 1)
+    )
+
+    recompute()
+
+    latest = snapshot(as_of=MARCH_2023, basis="homes")
+    assert latest.figures["edition"]["name"] == "children's homes inspected under the framework at 31 March"
+    assert latest.figures["change_since_previous"]["edition_break"] is True
+    assert latest.figures["official_totals"] == {
+        "homes": 3050,
+        "places": 11857,
+        "source": "Ofsted time series",
+        "source_date": "2023-07-01",
+    }
+    assert snapshot(as_of=MARCH_2023, code=LEEDS).figures["official_totals"] is None
+    assert snapshot(as_of=MARCH_2023, include_local_authority=False).figures["official_totals"] is None
+    rows = csv_rows(client, "/dashboards/homes-and-places.csv")
+    assert rows[0] == [
+        "Date",
+        "Homes in the register",
+        "Places in the register",
+        "Homes, Ofsted's official total",
+        "Places, Ofsted's official total",
+        "What the register lists",
+    ]
+    assert rows[1:] == [
+        ["2018-03-31", "1", "4", "", "", "The whole register"],
+        ["2023-03-31", "1", "4", "3050", "11857", "children's homes inspected under the framework at 31 March"],
+    ]
+    text = visible_text(page_text(client, "/dashboards/"))
+    assert "not comparable with the previous register" in text
+
+
+def test_council_owned_childrens_trust_counts_as_local_authority_and_leaves_with_councils_homes():
+    # ADR 25: Ofsted lists the trust as voluntary; the council controls it.
+    trust = provider("Together For Children Sunderland", sector=Sector.VOLUNTARY)
+    council = Entity.objects.create(
+        name="Sunderland City Council", kind="registered_entity", category="local_authority", record_id="council-1"
+    )
+    MajorityShareholdingFactory(subject=trust.entity, interested_party=council, observed_on=MARCH_2023)
+    private = provider("Private Care Limited")
+    for organisation, sector in ((trust, Sector.VOLUNTARY), (private, Sector.PRIVATE)):
+        home = HomeFactory(
+            provider_organisation=organisation, places=4, local_authority=authority(LEEDS), sector=sector
+        )
+        observe(home, MARCH_2023)
+
+    recompute()
+
+    included = snapshot(as_of=MARCH_2023, basis="homes")
+    assert included.figures["owner_type_shares"]["local_authority"] == 50.0
+    assert included.figures["owner_type_shares"]["voluntary"] == 0.0
+    excluded = snapshot(as_of=MARCH_2023, basis="homes", include_local_authority=False)
+    assert (excluded.homes, excluded.figures["top_owners"][0]["name"]) == (1, "Private Care Limited")
