@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from registry.importers import ofsted_guards, spreadsheet_limits
+from registry.importers import ods_reader, ofsted_guards, spreadsheet_limits
 from registry.importers.ofsted_columns import (  # noqa: F401 - header_key is read from here too
     RegisterFormatError,
     header_key,
@@ -102,15 +102,11 @@ def _xlsx_sheets(path: Path) -> Iterator[tuple[str, Iterator[tuple[int, list[Cel
 
 
 def _ods_sheets(path: Path) -> Iterator[tuple[str, Iterator[tuple[int, list[Cell]]]]]:
-    import pandas  # type: ignore[import-untyped]
-
-    # pandas' ODF reader builds the whole document in memory: only after spreadsheet_limits.
-    spreadsheet_limits.spreadsheet_check(path, kind="ODS")
+    """Each sheet's rows, streamed by ods_reader once the archive has passed spreadsheet_limits."""
+    widths = spreadsheet_limits.spreadsheet_check(path, kind="ODS")
     with spreadsheet_limits.unreadable_refused(path.name, "ODS"):
-        frames = pandas.read_excel(path, engine="odf", header=None, sheet_name=None, dtype=object)
-    for title, frame in frames.items():
-        values = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
-        yield str(title), ((number, list(cells)) for number, cells in enumerate(values, start=1))
+        for title, rows in ods_reader.ods_sheets(path, widths):
+            yield title, spreadsheet_limits.rows_readable(rows, name=path.name, kind="ODS")
 
 
 def _spreadsheet_table(sheets: Iterable[tuple[str, Iterator[tuple[int, list[Cell]]]]]) -> RegisterTable | None:

@@ -2,11 +2,11 @@
 
 XLSX and ODS files are zip archives of XML. A few hundred kilobytes can decompress to
 gigabytes (an XLSX bomb peaked at 4.4 GB), and an ODS row or cell may say it repeats a
-million times, which pandas' reader expands. So, before openpyxl or pandas is called:
+million times, which a reader expands. So, before openpyxl or pandas is called:
 the members' declared sizes and then their actual sizes as streamed are held to
 SPREADSHEET_MAX_UNCOMPRESSED_BYTES; an XLSX's shared strings are counted as streamed
 (openpyxl keeps them all in a list); an ODS's rows and columns are counted with their repeats
-as pandas would expand them. Each XML stream is read by expat, whose memory does not grow
+as the reader (ods_reader) expands them. Each XML stream is read by expat, whose memory does not grow
 with the file. A file that is not a readable archive is refused as such, never a traceback.
 """
 
@@ -27,6 +27,7 @@ CHUNK_BYTES = 1 << 20
 _XLSX_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _ODS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_ODS_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 _ODS_CELLS = {f"{_ODS_TABLE}table-cell", f"{_ODS_TABLE}covered-table-cell"}
 
 
@@ -74,11 +75,15 @@ def _sizes_check(name: str, archive: zipfile.ZipFile) -> None:
                     raise _too_big(name, actual, "decompresses")
 
 
-def _stream_elements(archive: zipfile.ZipFile, member: str, on_start: Any, on_end: Any = None) -> None:
+def _stream_elements(
+    archive: zipfile.ZipFile, member: str, on_start: Any, on_end: Any = None, on_text: Any = None
+) -> None:
     parser = expat.ParserCreate(namespace_separator="}")
     parser.StartElementHandler = on_start
     if on_end is not None:
         parser.EndElementHandler = on_end
+    if on_text is not None:
+        parser.CharacterDataHandler = on_text
     with archive.open(member) as stream:
         parser.ParseFile(stream)
 
@@ -103,25 +108,40 @@ def _shared_strings_check(name: str, archive: zipfile.ZipFile) -> None:
 
 
 class _OdsExtent:
-    """Rows and columns of each ODS sheet as pandas expands them: repeats counted up to the
-    last row and column holding a value (trailing empty repeats are not expanded)."""
+    """Rows and columns of each ODS sheet as ods_reader expands them: repeats counted up to
+    the last row and column holding a value (trailing empty repeats are not expanded); a text
+    cell holds a value when it has text."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.rows = self.pending_rows = self.row_repeat = self.column = self.last_filled = 0
+        self.text_cell = False  # inside a text cell whose text is not yet seen
+        self.widths: list[int] = []  # each sheet's, in order: the reader pads its rows to it
 
     def start(self, tag: str, attributes: dict[str, str]) -> None:
         if tag == f"{_ODS_TABLE}table":
             self.rows = self.pending_rows = 0
+            self.widths.append(0)
         elif tag == f"{_ODS_TABLE}table-row":
             self.row_repeat = int(attributes.get(f"{_ODS_TABLE}number-rows-repeated", 1))
             self.column = self.last_filled = 0
         elif tag in _ODS_CELLS:
             self.column += int(attributes.get(f"{_ODS_TABLE}number-columns-repeated", 1))
-            if f"{_ODS_OFFICE}value-type" in attributes:
+            kind = attributes.get(f"{_ODS_OFFICE}value-type")
+            self.text_cell = kind == "string"
+            if kind is not None and not self.text_cell:
                 self.last_filled = self.column
+        elif tag == f"{_ODS_TEXT}s":
+            self.text(" ")
+
+    def text(self, data: str) -> None:
+        if self.text_cell and data.strip("\n"):
+            self.last_filled = self.column
+            self.text_cell = False
 
     def end(self, tag: str) -> None:
+        if tag in _ODS_CELLS:
+            self.text_cell = False
         if tag != f"{_ODS_TABLE}table-row":
             return
         if not self.last_filled:
@@ -130,6 +150,8 @@ class _OdsExtent:
         self.rows += self.pending_rows + self.row_repeat
         self.pending_rows = 0
         extent_check(self.name, rows=self.rows, columns=self.last_filled)
+        if self.widths:
+            self.widths[-1] = max(self.widths[-1], self.last_filled)
 
 
 def extent_check(name: str, *, rows: int, columns: int | None) -> None:
@@ -146,15 +168,19 @@ def extent_check(name: str, *, rows: int, columns: int | None) -> None:
         )
 
 
-def spreadsheet_check(path: Path, *, kind: str) -> None:
-    """Refuses an XLSX or ODS file that is not a readable archive or is past the limits."""
+def spreadsheet_check(path: Path, *, kind: str) -> list[int]:
+    """Refuses an XLSX or ODS file that is not a readable archive or is past the limits.
+
+    Returns an ODS's sheet widths, as counted (none for an XLSX).
+    """
     with unreadable_refused(path.name, kind), zipfile.ZipFile(path) as archive:
         _sizes_check(path.name, archive)
         if kind == "XLSX":
             _shared_strings_check(path.name, archive)
-        else:
-            extent = _OdsExtent(path.name)
-            _stream_elements(archive, "content.xml", extent.start, extent.end)
+            return []
+        extent = _OdsExtent(path.name)
+        _stream_elements(archive, "content.xml", extent.start, extent.end, extent.text)
+        return extent.widths
 
 
 def rows_readable(rows: Iterator[Any], *, name: str, kind: str) -> Iterator[Any]:
