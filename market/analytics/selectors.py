@@ -25,6 +25,7 @@ from market.models import (
 )
 from ownership.models import HomeOwnershipCorrection, Interest
 from providers.models import ImportRun
+from registry.models import OfficialTotal
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,7 @@ class MethodFacts:
     link_sources: list[LinkSource]
     imports: list[ImportedFile]
     psc_snapshot_on: datetime.date | None
+    official_sources: list[str]  # Ofsted's official totals: each source, with its release date
     corrections: int
     links_max_age_days: int
     coverage_threshold: float
@@ -169,6 +171,16 @@ def _imports() -> list[ImportedFile]:
     return list(latest.values())
 
 
+def _official_sources() -> list[str]:
+    sources = {
+        f"{total.source} (released {total.source_date.day} {total.source_date:%B %Y})"
+        if total.source_date
+        else total.source
+        for total in OfficialTotal.objects.all()
+    }
+    return sorted(sources)
+
+
 def method_facts() -> MethodFacts:
     from market.analytics.inputs import register_editions  # the recompute's own reading of editions
 
@@ -180,6 +192,7 @@ def method_facts() -> MethodFacts:
         link_sources=_link_sources(),
         imports=_imports(),
         psc_snapshot_on=psc["newest"],
+        official_sources=_official_sources(),
         corrections=HomeOwnershipCorrection.objects.count(),
         links_max_age_days=settings.OWNERSHIP_LINKS_MAX_AGE_DAYS,
         coverage_threshold=MarketSnapshot.COVERAGE_THRESHOLD,

@@ -11,6 +11,7 @@ from django.test import Client
 from market.models import MarketSnapshot, RecomputeRun
 from ownership.models import Interest, OwnerType
 from providers.models import ImportRun
+from registry.models import OfficialTotal
 from tests.market.snapshot_factories import LATEST, NEWCASTLE, MarketSnapshotFactory, market_over_time
 from tests.market.test_dashboards import csv_rows, figure, page_text, visible_text
 from tests.ownership.factories import CompanyFactory, MajorityShareholdingFactory
@@ -126,6 +127,13 @@ def test_the_method_page_defines_every_figure_with_the_data_s_own_dates(client: 
         observed_on=datetime.date(2023, 3, 31),
     )
     assert Interest.objects.count() == 1
+    OfficialTotal.objects.create(
+        as_of=datetime.date(2023, 3, 31),
+        homes=3050,
+        places=11857,
+        source="Ofsted time series",
+        source_date=datetime.date(2023, 7, 1),
+    )
 
     text = visible_text(page_text(client, "/dashboards/method/"))
 
@@ -147,6 +155,8 @@ def test_the_method_page_defines_every_figure_with_the_data_s_own_dates(client: 
         "below 90%",
         "persons-with-significant-control snapshot: dated 2 November 2026",
         "shareholderss_list.csv 1 31 March 2023 31 March 2023",
+        "Ofsted's official totals of homes and places, shown beside the counts drawn from each register: "
+        "Ofsted time series (released 1 July 2023)",
     ):
         assert words in text, words
     for _, label in OwnerType.choices:
