@@ -26,6 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from config.json_limits import JsonTooDeepError, json_loads_limited
 from ownership.bods import InterestFields, company_number_normalise
 from ownership.models import EntityKind, InterestType, OwnerCategory, UnspecifiedReason
 
@@ -289,7 +290,9 @@ def _totals(data: dict[str, Any]) -> Totals:
 def line_read(text: str | bytes) -> Line:
     """What one line of the snapshot says (a company's number is already known to be wanted)."""
     try:
-        record = json.loads(text)
+        record = json_loads_limited(text)
+    except JsonTooDeepError as error:  # json would recurse once per level: RecursionError
+        return Rejected(str(error))
     except json.JSONDecodeError as error:
         return Rejected(f"not JSON: {error.msg}")
     data = record.get("data") if isinstance(record, dict) else None

@@ -1,4 +1,4 @@
-"""A BODS file nested past JSON_MAX_DEPTH is refused whole, with a message, and changes nothing."""
+"""JSON nested past JSON_MAX_DEPTH: a BODS file is refused whole (nothing changes), a PSC line rejected."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 from bods_fixtures import load
 from django.core.management import CommandError, call_command
 
+from ownership.companies_house import Rejected, line_read
 from ownership.models import Entity, Interest
 from providers.models import ImportRun
 
@@ -53,3 +54,9 @@ def test_one_deep_line_of_json_lines_refuses_the_whole_file(imported, tmp_path):
 
     assert graph() == before
     assert not Interest.objects.exists()  # the valid lines before it are not imported either
+
+
+def test_a_deep_line_of_a_psc_snapshot_is_rejected_with_the_reason():
+    assert line_read('{"company_number": "01234567", "data": ' + DEEP + "}") == Rejected(
+        "the JSON is nested more than 64 levels deep (JSON_MAX_DEPTH)"
+    )
