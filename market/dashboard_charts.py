@@ -418,12 +418,23 @@ def ranking_chart(slug: str, title: str, snapshots: Sequence[MarketSnapshot], ba
     columns += COVERAGE_COLUMNS
     if basis == MarketBasis.HOMES:  # homes and units are the same column
         columns, rows = columns[:4] + columns[5:], [row[:4] + row[5:] for row in rows]
-    chart = Chart(slug=slug, title=title, columns=columns, rows=rows)
-    low = [s.geography_name for s in snapshots if is_low(s)]
+    return _areas_coverage(Chart(slug=slug, title=title, columns=columns, rows=rows), snapshots, basis)
+
+
+def _areas_coverage(chart: Chart, snapshots: Sequence[MarketSnapshot], basis: str) -> Chart:
+    """Beside a table or map of areas: in how many the owners are known well enough."""
+    if not snapshots:
+        return chart
+    units = units_label(basis).lower()
+    low = [s for s in snapshots if is_low(s)]
+    chart.coverage = (
+        f"Owners are known for at least {COVERAGE_THRESHOLD:.0f}% of the {units} in "
+        f"{len(snapshots) - len(low)} of these {len(snapshots)} areas (each area's coverage is in its row)."
+    )
     if low:
         chart.warning = (
-            f"Owners are known for less than {COVERAGE_THRESHOLD:.0f}% of the {units_label(basis).lower()} in "
-            f"{len(low)} of these {len(snapshots)} areas: their figures describe the part whose owner is known."
+            f"Owners are known for less than {COVERAGE_THRESHOLD:.0f}% of the {units} in {len(low)} of these "
+            f"{len(snapshots)} areas: their figures describe the part whose owner is known."
         )
     return chart
 
@@ -486,7 +497,7 @@ def map_chart(snapshots: Sequence[MarketSnapshot], positions: dict[str, GridPosi
         },
         margin={"l": 90, "r": 30, "t": 20, "b": 60},
     )
-    return Chart(
+    chart = Chart(
         slug="map",
         title="Concentration by local authority",
         columns=["Local authority", "ONS code", "Easting", "Northing", label, "HHI", *COVERAGE_COLUMNS],
@@ -496,6 +507,7 @@ def map_chart(snapshots: Sequence[MarketSnapshot], positions: dict[str, GridPosi
         summary=f"Each circle is a local authority at the mean position of its postcodes; its area is its number "
         f"of {label.lower()} and its colour its HHI (darker is more concentrated).",
     )
+    return _areas_coverage(chart, placed, basis)
 
 
 def financial_year(year: int) -> str:

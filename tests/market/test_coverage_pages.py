@@ -166,3 +166,14 @@ def test_the_method_page_defines_every_figure_with_the_data_s_own_dates(client: 
 @pytest.mark.parametrize("url", ["/dashboards/", "/dashboards/areas/", "/dashboards/costs/", "/dashboards/method/"])
 def test_every_dashboard_page_links_to_the_method_page(client: Client, run, url: str):
     assert 'href="/dashboards/method/"' in page_text(client, url)
+
+
+def test_the_areas_page_says_in_how_many_areas_owners_are_too_little_known(client: Client, run):
+    MarketSnapshot.objects.filter(run=run, as_of=LATEST, geography_code=NEWCASTLE).update(coverage_places=72.0)
+
+    text = visible_text(page_text(client, "/dashboards/areas/"))
+
+    assert "Owners are known for at least 90% of the places in 1 of these 2 areas" in text
+    assert "Owners are known for less than 90% of the places in 1 of these 2 areas" in text
+    newcastle = next(row for row in csv_rows(client, "/dashboards/areas/map.csv") if row[1] == NEWCASTLE)
+    assert newcastle[-3] == "72.0"
