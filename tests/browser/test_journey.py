@@ -86,7 +86,10 @@ class Accessibility:
     violations: list[str] = field(default_factory=list)
 
     def check(self, page: Page, name: str) -> None:
-        page.add_script_tag(path=str(AXE))
+        # Evaluated by the test harness, not added as an inline <script>: the pages' CSP allows
+        # no inline script without the request's nonce, and the harness is not the page.
+        if not page.evaluate("() => typeof window.axe === 'object'"):
+            page.evaluate(f"() => {{ {AXE.read_text()}\n}}")
         found = page.evaluate(AXE_RUN_JS, list(FAILING_IMPACTS))
         self.pages.append(name)
         self.violations += [
