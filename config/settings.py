@@ -134,7 +134,7 @@ CELERY_TASK_ACKS_LATE = True
 # A request never waits on Redis (ADR 22): the outbox relay is sent with no retries, short
 # timeouts and no result, and a send that fails leaves its message for the outbox's sweep.
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2, "max_retries": 0}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1, "max_retries": 0}
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
 CELERY_REDIS_SOCKET_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -206,6 +206,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 REFERRAL_RETENTION_DAYS = env_int("REFERRAL_RETENTION_DAYS", 365, minimum=1)
 # How long a submitted form's or API request's idempotency key answers a repeat with the first answer.
 IDEMPOTENCY_KEY_RETENTION_DAYS = env_int("IDEMPOTENCY_KEY_RETENTION_DAYS", 7, minimum=1)
+# How long a member may withdraw an offer its federation made for it (issue 14, ADR 26).
+FEDERATION_OFFER_WITHDRAWAL_HOURS = env_int("FEDERATION_OFFER_WITHDRAWAL_HOURS", 24, minimum=1)
 # How long the text of a person's trust-log entry is kept before the retention schedule asks for
 # its redaction (seven years by default), and how many entries one night asks about at most.
 TRUST_LOG_RETENTION_DAYS = env_int("TRUST_LOG_RETENTION_DAYS", 7 * 365 + 2, minimum=1)

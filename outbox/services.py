@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -39,6 +40,9 @@ FIRST_SWEEP_AFTER = datetime.timedelta(seconds=60)
 # worker) is sent again this long after; extra sends find it delivered and do nothing.
 RESEND_AFTER = datetime.timedelta(minutes=5)
 MAX_FAILURE_BACKOFF = datetime.timedelta(hours=1)
+# Seconds a process leaves the broker alone after failing to send to it (the sweep catches up).
+BROKER_RETRY_AFTER = 15.0
+_broker_down_until = [0.0]
 
 
 class UnknownTaskError(LookupError):
@@ -78,13 +82,25 @@ def _publisher(message_id: int) -> Callable[[], None]:
 
 def outbox_message_publish(message_id: int) -> bool:
     """Send the relay task for one message; False when the broker did not take it. Never raises
-    and never waits for a result: the person's action has committed, and the sweep sends again."""
+    and never waits for a result: the person's action has committed, and the sweep sends again.
+    After a failure the broker is not asked for BROKER_RETRY_AFTER seconds, so that while Redis
+    hangs one request in that time pays the timeout, not every one."""
+    through_broker = not celery_app.conf.task_always_eager  # in-process, no broker to leave alone
+    if through_broker and time.monotonic() < _broker_down_until[0]:
+        return False
     try:
         task_named(RELAY_TASK).apply_async((message_id,), ignore_result=True, retry=False)
-    except Exception:
+    except Exception:  # any broker failure (or, in-process, the task's own) waits for the sweep
         logger.warning("Outbox message %s was not sent now; the sweep will send it", message_id, exc_info=True)
+        if through_broker:
+            _broker_down_until[0] = time.monotonic() + BROKER_RETRY_AFTER
         return False
     return True
+
+
+def outbox_broker_forget_failure() -> None:
+    """Ask the broker again at the next send (for a process that knows it is back: tests)."""
+    _broker_down_until[0] = 0.0
 
 
 def outbox_message_deliver(*, message_id: int) -> bool:

@@ -38,6 +38,6 @@ def test_production_settings_fall_back_and_time_out_quickly():
         "LOCATION": "redis://127.0.0.1:6379/0",
         "OPTIONS": {"FALLBACK_TABLE": "outbox_cache_fallback", "RETRY_AFTER": 30, "SOCKET_TIMEOUT": 0.5},
     }
-    assert read["transport"] == {"socket_connect_timeout": 1, "socket_timeout": 2, "max_retries": 0}
+    assert read["transport"] == {"socket_connect_timeout": 1, "socket_timeout": 1, "max_retries": 0}
     assert read["connection_timeout"] == 1
     assert {"sweep-outbox", "catch-up-periodic-jobs"} <= set(read["beat"])

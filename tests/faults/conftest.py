@@ -23,6 +23,7 @@ import pytest
 import redis
 
 from config.celery import app as celery_app
+from outbox.services import outbox_broker_forget_failure
 from tests.commissioning.conftest import journey  # noqa: F401 - the referral journey, a fixture shared here
 from tests.conftest import require_service
 from tests.workers import ROOT, database_url_of_tests
@@ -128,11 +129,13 @@ def sending_through(url: str, queue: str) -> Iterator[None]:
     previous = {key: celery_app.conf[key] for key in keys}
     celery_app.conf.update(task_always_eager=False, broker_url=url, result_backend=url, task_default_queue=queue)
     _pools_reset()
+    outbox_broker_forget_failure()
     try:
         yield
     finally:
         celery_app.conf.update(previous)
         _pools_reset()
+        outbox_broker_forget_failure()
 
 
 def celery_environment(url: str, queue: str, mail_directory: Path) -> dict[str, str]:
