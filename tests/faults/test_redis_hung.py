@@ -39,7 +39,7 @@ def test_with_redis_hung_a_commit_s_send_and_the_cache_give_up_quickly(spare_red
             cached_in = time.monotonic() - started
         finally:
             os.kill(spare_redis.process.pid, signal.SIGCONT)
-    assert sent_in < 3, f"sending took {sent_in:.1f}s"
+    assert sent_in < 5, f"sending took {sent_in:.1f}s"
     assert next_sent_in < 0.5, f"the next sending took {next_sent_in:.1f}s"  # the broker is left alone a while
     assert cached_in < 3, f"the cache took {cached_in:.1f}s"
     assert list(OutboxMessage.objects.values_list("delivered_at", flat=True)) == [None, None]
