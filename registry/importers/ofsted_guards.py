@@ -142,10 +142,14 @@ def register_shrink_check(
     }
     if allow_shrink.strip():
         return {**record, "reason": allow_shrink.strip()}
+    listed = f"{name} lists {listed_homes:,} children's homes"
+    if baseline.previous_on is not None:
+        listed += (
+            f" where the register of {baseline.previous_on.isoformat()} listed {baseline.previous_homes:,}"
+            f" (down {drops['homes']:.0f}%)"
+        )
     raise RegisterRefusedError(
-        f"{name} lists {listed_homes:,} children's homes where the register of {record['previous_register_on']} "
-        f"listed {baseline.previous_homes:,} (down {drops['homes']:.0f}%), and would leave {open_after:,} of "
-        f"{baseline.open_homes:,} homes open (down {drops['open_homes']:.0f}%): more than the "
-        f"{limit}% allowed (REGISTER_MAX_SHRINK_PERCENT). Nothing was imported. If the register really "
-        'is this much smaller, import it with --allow-shrink "the reason".'
+        f"{listed}, and would leave {open_after:,} of {baseline.open_homes:,} homes open "
+        f"(down {drops['open_homes']:.0f}%): more than the {limit}% allowed (REGISTER_MAX_SHRINK_PERCENT). "
+        'Nothing was imported. If the register really is this much smaller, import it with --allow-shrink "the reason".'
     )

@@ -191,6 +191,20 @@ def test_a_register_that_would_close_more_than_the_allowed_share_is_refused(refe
     assert Home.objects.filter(closed_on__isnull=True).count() == 100
 
 
+def test_homes_open_with_no_register_stored_are_still_guarded(reference_data, tmp_path):
+    _hundred_homes(tmp_path)
+    HomeObservation.objects.all().delete()  # homes loaded some other way: no register to compare
+    smaller = write(tmp_path / "register_2025.csv", csv_text([home_row(urn) for urn in urns(50)]))
+    before = snapshot()
+
+    refused(
+        smaller,
+        match=r"register_2025.csv lists 50 children's homes, and would leave 50 of 100 homes open \(down 50%\)",
+    )
+
+    assert snapshot() == before
+
+
 def test_a_drop_within_the_allowed_share_imports(reference_data, tmp_path):
     _hundred_homes(tmp_path)
     rows = [home_row(urn) for urn in urns(80)]
