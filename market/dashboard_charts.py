@@ -585,11 +585,20 @@ def fees_chart(kind: str, snapshots: Sequence[CostSnapshot]) -> Chart:
         columns=["Financial year", "Group", "Placements", "Lower quartile (£)", "Median (£)", "Upper quartile (£)"],
         rows=rows,
         figure=figure if drawn else None,
-        summary="Lines join the median weekly fee; bars reach the lower and upper quartiles. Groups with fewer "
-        "than 5 placements are not shown."
-        if drawn
-        else "Every group here is too small to show, so no fees are shown.",
+        summary=(
+            "Lines join the median weekly fee; bars reach the lower and upper quartiles. Groups with fewer "
+            "than 5 placements are not shown."
+            if drawn
+            else "Every group here is too small to show, so no fees are shown."
+        )
+        + (_NOT_KNOWN_GROUPS if kind == "owner_type" else ""),
     )
+
+
+_NOT_KNOWN_GROUPS = (
+    " A placement whose home's owner type no evidence establishes is in its own group (“Private, owner not "
+    "known” or “Unknown”), never counted in a known type."
+)
 
 
 def fee_kinds(snapshots: Sequence[CostSnapshot]) -> list[str]:

@@ -12,7 +12,13 @@ from market.models import MarketSnapshot, RecomputeRun
 from ownership.models import Interest, OwnerType
 from providers.models import ImportRun
 from registry.models import OfficialTotal
-from tests.market.snapshot_factories import LATEST, NEWCASTLE, MarketSnapshotFactory, market_over_time
+from tests.market.snapshot_factories import (
+    LATEST,
+    NEWCASTLE,
+    CostSnapshotFactory,
+    MarketSnapshotFactory,
+    market_over_time,
+)
 from tests.market.test_dashboards import csv_rows, figure, page_text, visible_text
 from tests.ownership.factories import CompanyFactory, MajorityShareholdingFactory
 
@@ -177,3 +183,12 @@ def test_the_areas_page_says_in_how_many_areas_owners_are_too_little_known(clien
     assert "Owners are known for less than 90% of the places in 1 of these 2 areas" in text
     newcastle = next(row for row in csv_rows(client, "/dashboards/areas/map.csv") if row[1] == NEWCASTLE)
     assert newcastle[-3] == "72.0"
+
+
+def test_fees_by_owner_type_say_unknown_owners_are_a_group_of_their_own(client: Client, run):
+    CostSnapshotFactory(run=run, group_value="private_unknown")
+
+    text = visible_text(page_text(client, "/dashboards/costs/"))
+
+    assert "is in its own group (“Private, owner not known” or “Unknown”), never counted in a known type" in text
+    assert "Private, owner not known" in csv_rows(client, "/dashboards/costs/fees-owner-type.csv")[1]
