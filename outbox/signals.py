@@ -9,6 +9,7 @@ from typing import Any
 
 from celery import signals
 from celery.app.task import Task
+from django.db import close_old_connections
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ def _beat_init(**_: Any) -> None:
     from outbox.periodic import periodic_jobs_catch_up
 
     _in_beat.append(True)
+    close_old_connections()
     try:
         periodic_jobs_catch_up()
     except Exception:
@@ -46,6 +48,9 @@ def _beat_init(**_: Any) -> None:
 def _after_publish(sender: str | None = None, **_: Any) -> None:
     if not _in_beat or sender is None:
         return
+    # Beat runs for weeks and serves no requests: a connection PostgreSQL dropped (a restart) is
+    # not closed for it, so it is checked before each use.
+    close_old_connections()
     from outbox.beat import periodic_task_names
     from outbox.periodic import periodic_job_sent
 
