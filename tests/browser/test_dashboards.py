@@ -113,3 +113,24 @@ def test_presentation_links_work_without_javascript(browser, live_server, market
 
     expect(page.locator("#slide-heading")).to_have_text("Share by type of owner")
     context.close()
+
+
+def test_a_market_whose_owners_are_too_little_known_is_warned_beside_its_figures(
+    page: Page, live_server, market
+) -> None:
+    from tests.market.test_coverage_pages import WARNING, low_coverage
+
+    low_coverage(market)
+    page.goto(f"{live_server.url}/dashboards/")
+
+    expect(page.locator(".rc-coverage-warning").first).to_contain_text(WARNING)
+    expect(page.locator("#chart-owner-types-heading")).to_have_text(
+        "Share by type of owner, of the places whose owner is known"
+    )
+    expect(page.locator("#chart-owner-types.js-plotly-plot")).to_be_visible()
+    hhi = page.locator("section", has=page.locator("#chart-hhi"))
+    expect(hhi.locator(".rc-coverage-warning")).to_contain_text(WARNING)
+    page.get_by_role("link", name="How the figures are made").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("How the figures are made")
+    assert gov_uk_problems(page) == []
+    screenshot_parts(page, "dashboard-low-coverage")
