@@ -221,6 +221,7 @@ MARKET_RECOMPUTE_AFTER_IMPORT = env_bool("MARKET_RECOMPUTE_AFTER_IMPORT", True)
 # share of the previous register (of at least REGISTER_SHRINK_MIN_HOMES homes) is refused
 # unless `import_ofsted --allow-shrink "reason"`.
 REGISTER_MAX_ROWS = env_int("REGISTER_MAX_ROWS", 100_000, minimum=1)
+REGISTER_MAX_CSV_BYTES = env_int("REGISTER_MAX_CSV_BYTES", 100 * 1024 * 1024, minimum=1)
 REGISTER_MAX_COLUMNS = env_int("REGISTER_MAX_COLUMNS", 200, minimum=1)
 REGISTER_MAX_SHRINK_PERCENT = env_int("REGISTER_MAX_SHRINK_PERCENT", 20, minimum=0)
 REGISTER_SHRINK_MIN_HOMES = env_int("REGISTER_SHRINK_MIN_HOMES", 100, minimum=0)

@@ -121,6 +121,7 @@ def _spreadsheet_table(sheets: Iterable[tuple[str, Iterator[tuple[int, list[Cell
 
 
 def _csv_table(path: Path) -> RegisterTable | None:
+    ofsted_guards.csv_size_check(path)  # the file is read whole
     text = _decode(path.read_bytes())
     rows = _csv_rows(text)
     header, above = _find_header(rows)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -31,6 +32,16 @@ class RegisterRefusedError(ValueError):
 
 def _is_blank(cells: list[Any]) -> bool:
     return all(cell in (None, "") for cell in cells)
+
+
+def csv_size_check(path: Path) -> None:
+    """Refuses a CSV register past REGISTER_MAX_CSV_BYTES before it is read (Ofsted's are about 2 MB)."""
+    size, limit = path.stat().st_size, settings.REGISTER_MAX_CSV_BYTES
+    if size > limit:
+        raise RegisterRefusedError(
+            f"{path.name} is {size / 1e6:,.0f} MB, past the {limit / 1e6:,.0f} MB allowed for a CSV register "
+            "(REGISTER_MAX_CSV_BYTES); Ofsted's are a few megabytes. Nothing was imported."
+        )
 
 
 def rows_capped(rows: Iterator[Row], *, name: str) -> Iterator[Row]:

@@ -432,3 +432,13 @@ def test_a_corrupt_or_cut_spreadsheet_is_refused_as_unreadable(three_homes, tmp_
 def write_bytes(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+def test_a_csv_past_the_size_limit_is_refused_unread(three_homes, tmp_path, settings):
+    settings.REGISTER_MAX_CSV_BYTES = 1_000_000
+    path = write(tmp_path / "huge.csv", csv_text([home_row("SC000001")]) + "," * 1_000_000)
+    before = snapshot()
+
+    refused(path, match=r"huge.csv is 1 MB, past the 1 MB allowed for a CSV register \(REGISTER_MAX_CSV_BYTES\)")
+
+    assert snapshot() == before
