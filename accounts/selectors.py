@@ -49,7 +49,7 @@ def memberships_of(user: AnyUser) -> QuerySet[Membership]:
 
 def members_of(organisation: Organisation) -> QuerySet[Membership]:
     """Members of an organisation the caller has already obtained through a scoped selector."""
-    return organisation.memberships.select_related("user").order_by("user__email")
+    return organisation.memberships.select_related("user").order_by("user__email", "pk")
 
 
 def pending_invitations_of(organisation: Organisation) -> QuerySet[Invitation]:

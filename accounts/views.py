@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import selectors, services
 from accounts.forms import InvitationAcceptForm, InvitationForm
 from accounts.models import MembershipRole, User
+from config.pagination import page_of
 
 
 @login_not_required
@@ -42,8 +43,8 @@ def notifications(request: HttpRequest) -> HttpResponse:
         chosen = visible.filter(pk=int(notification_id)) if notification_id.isdigit() else visible
         services.notifications_mark_read(notifications=chosen)
         return redirect("accounts:notifications")
-    page = visible.select_related("organisation").order_by("-created_at")[:100]
-    return render(request, "accounts/notifications.html", {"notifications": page})
+    listed = visible.select_related("organisation").order_by("-created_at", "-pk")
+    return render(request, "accounts/notifications.html", page_of(request, listed))
 
 
 def organisation(request: HttpRequest, slug: str) -> HttpResponse:
@@ -51,7 +52,7 @@ def organisation(request: HttpRequest, slug: str) -> HttpResponse:
     can_manage = selectors.organisations_managed_by(request.user).filter(pk=organisation.pk).exists()
     context = {
         "organisation": organisation,
-        "members": selectors.members_of(organisation),
+        **page_of(request, selectors.members_of(organisation)),
         "invitations": selectors.pending_invitations_of(organisation) if can_manage else [],
         "can_manage": can_manage,
     }
