@@ -15,7 +15,9 @@ from typing import Any
 
 from django.conf import settings
 
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+# A string, or an unterminated one to the end: the closing quote is optional so that a failed
+# match never rescans the text from every quote (quadratic on '"\\"\\"\\...').
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from django.urls import reverse
@@ -28,6 +29,14 @@ DEEP = "[" * 100_000 + "]" * 100_000  # json.loads raised RecursionError on this
 )
 def test_depth_counts_brackets_outside_strings(text, depth):
     assert json_depth(text) == depth
+
+
+def test_depth_is_counted_in_linear_time_even_in_unterminated_strings():
+    hostile = '"\\' * 500_000  # a quote and a backslash, a million characters: no string ever closes
+    started = time.perf_counter()
+
+    assert json_depth(hostile + "[[]]") == 0  # the brackets are inside the unterminated string
+    assert time.perf_counter() - started < 5  # it took hours when a failed match rescanned from each quote
 
 
 def test_json_at_the_limit_is_read_and_past_it_refused(settings):
