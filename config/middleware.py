@@ -18,6 +18,7 @@ import secrets
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 
@@ -63,7 +64,10 @@ def _private(request: HttpRequest) -> bool:
     if settings.SESSION_COOKIE_NAME not in request.COOKIES:
         return False
     user = getattr(request, "user", None)
-    return bool(user is not None and user.is_authenticated)
+    try:
+        return bool(user is not None and user.is_authenticated)
+    except DatabaseError:  # the database is down: whose page this is cannot be known, so keep it private
+        return True
 
 
 class SecurityHeadersMiddleware:

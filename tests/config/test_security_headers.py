@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import OperationalError, connection
 from django.http.response import HttpResponseBase
 from django.test import Client
 
@@ -86,3 +87,19 @@ def test_the_api_docs_run_no_inline_script(client: Client) -> None:
     script = client.get("/api/docs/?script=")
     assert script.status_code == 200
     assert "SwaggerUIBundle" in script.content.decode()
+
+
+def test_a_page_whose_reader_cannot_be_known_is_never_stored(settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a session cookie and the database down, the error page is kept private too."""
+    client = Client(raise_request_exception=False)
+    client.force_login(UserFactory.create())
+
+    def broken_cursor(*args: object, **kwargs: object) -> None:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", broken_cursor)
+    response = client.get("/accessibility/")
+
+    assert response.status_code == 500
+    assert "no-store" in response["Cache-Control"]
+    assert "Content-Security-Policy" in response
