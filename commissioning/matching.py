@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Count, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from commissioning.models import LivingCompanions, PlacementRequest, ReferralSex, Urgency
 from geography.models import LocalAuthority, PostcodeDistrict
-from providers.models import Home, HomeProfile, Judgement, ProviderOrganisation, RegisteredSex, Vacancy
+from providers.models import Federation, Home, HomeProfile, Judgement, ProviderOrganisation, RegisteredSex, Vacancy
 
 # Who a home registered for girls, boys or both can take, by the referral's sex.
 SEXES_FOR: dict[str, tuple[str, ...]] = {
@@ -52,6 +52,8 @@ class Candidate:
     distance_km: float | None
     fit: int
     reasons: list[str] = field(default_factory=list)
+    # Federations whose joint inbox the provider shares: they receive the referral as one.
+    federations: tuple[Federation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -181,7 +183,27 @@ def candidate_homes(placement_request: PlacementRequest, *, on: datetime.date | 
         for home in homes
     ]
     candidates.sort(key=lambda c: (-c.fit, c.distance_km if c.distance_km is not None else math.inf, c.home.urn))
-    return candidates
+    return _with_federations(candidates)
+
+
+def _with_federations(candidates: list[Candidate]) -> list[Candidate]:
+    """Each candidate with the federations whose joint inbox its provider shares (one query)."""
+    provider_ids = {c.home.provider_organisation_id for c in candidates if c.home.provider_organisation_id}
+    sharing: dict[int, list[Federation]] = {}
+    links = Federation.members.through.objects.filter(providerorganisation_id__in=provider_ids)
+    for link in links.select_related("federation").order_by("federation__name", "pk"):
+        sharing.setdefault(link.providerorganisation_id, []).append(link.federation)
+    return [replace(c, federations=tuple(sharing.get(c.home.provider_organisation_id or 0, ()))) for c in candidates]
+
+
+def federations_reached(candidates: Iterable[Candidate]) -> list[tuple[Federation, list[Candidate]]]:
+    """The federations the referral would reach, each with its members' candidate homes: a
+    commissioner may send to a federation as one recipient."""
+    grouped: dict[Federation, list[Candidate]] = {}
+    for candidate in candidates:
+        for federation in candidate.federations:
+            grouped.setdefault(federation, []).append(candidate)
+    return sorted(grouped.items(), key=lambda item: (item[0].name, item[0].pk))
 
 
 def providers_reached(candidates: Iterable[Candidate]) -> int:

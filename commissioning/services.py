@@ -467,6 +467,30 @@ def offer_make(
     return offer
 
 
+def offer_withdraw(*, offer: Offer, withdrawn_by: User, reason: str, now: datetime.datetime | None = None) -> Offer:
+    """The provider takes back an open offer (e.g. one its federation made for it): the offer is
+    withdrawn, the invitation is open to answer again if no other offer stands, and the
+    commissioner is told why. Its caller decides who may withdraw and until when."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        placement_request, offers, invitations = _lock_request_offers_invitations(offer.placement_request_id)
+        locked = next(o for o in offers if o.pk == offer.pk)
+        if locked.status != Offer.Status.OPEN or placement_request.status != PlacementRequest.Status.SENT:
+            raise ValidationError("This offer can no longer be withdrawn: the referral or the offer is closed.")
+        locked.status, locked.decided_at = Offer.Status.WITHDRAWN, now
+        locked.save(update_fields=["status", "decided_at"])
+        invitation = next(i for i in invitations if i.pk == locked.invitation_id)
+        if not any(o.status == Offer.Status.OPEN for o in offers if o.invitation_id == invitation.pk):
+            invitation.status = Invitation.Status.OPEN
+            invitation.save(update_fields=["status"])
+        _notify_commissioner(
+            placement_request,
+            f"{invitation.provider_organisation.name} withdrew its offer of {locked.home} for referral "
+            f"{placement_request.pk}: {reason}",
+        )
+    return locked
+
+
 # --- Closing the loop ----------------------------------------------------------------------
 
 

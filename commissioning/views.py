@@ -8,7 +8,7 @@ from typing import cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -29,6 +29,7 @@ from commissioning.matching import Candidate
 from commissioning.models import Invitation, PlacementRequest, RiskToChild, RiskToOthers
 from config.forms import form_errors_add
 from config.pagination import page_of
+from providers.models import Federation
 
 GET_POST = require_http_methods(["GET", "POST"])
 
@@ -128,7 +129,10 @@ def referral_preview(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, "This referral has been sent.")
         return redirect("commissioning:referral_detail", pk=referral.pk)
     candidates = _candidates(referral)
-    form = SendForm(request.POST or None, candidate_home_ids=[candidate.home.pk for candidate in candidates])
+    federations = matching.federations_reached(candidates)
+    form = SendForm(
+        _send_data(request, federations), candidate_home_ids=[candidate.home.pk for candidate in candidates]
+    )
     if request.method == "POST" and form.is_valid():
         try:
             invitations = services.placement_request_send(
@@ -145,9 +149,24 @@ def referral_preview(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "candidates": candidates,
         "providers_reached": matching.providers_reached(candidates),
+        "federations_reached": federations,
         "chosen": chosen,
     }
     return render(request, "commissioning/referral_preview.html", context)
+
+
+def _send_data(request: HttpRequest, federations: list[tuple[Federation, list[Candidate]]]) -> QueryDict | None:
+    """The homes chosen; "send to a federation" chooses its members' candidate homes, so the
+    federation is reached as one recipient (its joint inbox)."""
+    if request.method != "POST":
+        return None
+    chosen = request.POST.get("federation")
+    for federation, members in federations:
+        if chosen == str(federation.pk):
+            data = request.POST.copy()
+            data.setlist("homes", [str(candidate.home.pk) for candidate in members])
+            return data
+    return request.POST
 
 
 @require_GET

@@ -69,7 +69,7 @@ def _join(federation: Federation, provider: ProviderOrganisation, *, coordinator
     invitation = services.federation_member_invite(
         federation=federation, provider_organisation=provider, user=coordinator
     )
-    services.federation_invitation_answer(membership=invitation, user=consenting, accept=True)
+    services.federation_invitation_answer(membership=invitation, user=consenting, accept=True, shares_inbox=True)
 
 
 def demo_federation_load(

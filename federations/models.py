@@ -86,6 +86,14 @@ class FederationMembership(models.Model):
     answered_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The member's choice: referrals sent to it reach the federation's joint inbox too, and the
+    # coordinators may offer its homes. providers.Federation.members holds exactly the active
+    # members who share (commissioning reads it).
+    shares_inbox = models.BooleanField(default=False)
+    shares_inbox_changed_at = models.DateTimeField(null=True, blank=True)
+    shares_inbox_changed_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["federation", "provider_organisation__name", "pk"]
@@ -144,3 +152,34 @@ class CoordinatorAppointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} coordinating {self.federation}"
+
+
+class FederatedOffer(models.Model):
+    """An offer the federation's coordinators made for a member, with one of the member's homes.
+    The member is told and may withdraw it until `withdrawable_until`."""
+
+    offer = models.OneToOneField("commissioning.Offer", on_delete=models.PROTECT, related_name="federated")
+    federation = models.ForeignKey(Federation, on_delete=models.PROTECT, related_name="offers_made")
+    provider_organisation = models.ForeignKey(ProviderOrganisation, on_delete=models.PROTECT, related_name="+")
+    made_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    made_at = models.DateTimeField(default=timezone.now)
+    withdrawable_until = models.DateTimeField()
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-made_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(withdrawable_until__gte=models.F("made_at")), name="federated_offer_window_after_made"
+            ),
+        ]
+        indexes = [
+            # A member's offers made by its federations (its "offers made for you" list).
+            models.Index(fields=["provider_organisation", "made_at"], name="federated_offer_member_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offer} made by {self.federation}"

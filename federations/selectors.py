@@ -8,11 +8,13 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, When
 
 from accounts.models import MembershipRole, OrganisationKind, User
 from accounts.selectors import AnyUser
-from federations.models import CoordinatorAppointment, FederationMembership, MembershipStatus
+from commissioning.models import Decline, DeclineReason, Invitation
+from commissioning.selectors import invitations_visible_to
+from federations.models import CoordinatorAppointment, FederatedOffer, FederationMembership, MembershipStatus
 from geography.models import LocalAuthority, Region
 from providers.models import Federation, Home, Judgement, Need, ProviderOrganisation
 from providers.selectors import homes_open_on
@@ -23,6 +25,7 @@ def federations_public() -> QuerySet[Federation]:
     return (
         Federation.objects.filter(profile__isnull=False, profile__dissolved_at__isnull=True)
         .select_related("organisation", "profile")
+        .annotate(member_count=Count("memberships", filter=Q(memberships__status=MembershipStatus.ACTIVE)))
         .order_by("name", "pk")
     )
 
@@ -196,4 +199,52 @@ def federated_profile_of(federation: Federation, *, on: datetime.date) -> Federa
         regions=list(profile.regions.order_by("name")),
         home_areas=list(LocalAuthority.objects.filter(pk__in=home_area_ids).order_by("name")),
         ratings=_ratings(homes),
+    )
+
+
+# --- The joint inbox ---------------------------------------------------------------------------
+
+
+def joint_inbox_of(federation: Federation, user: AnyUser) -> QuerySet[Invitation]:
+    """Referrals to the members sharing the federation's inbox, as the coordinator may read them:
+    from commissioning's scoped `invitations_visible_to`, so nothing is shown that commissioning
+    would not show this person. Open ones first, soonest deadline first."""
+    if not is_coordinator(user, federation):
+        return Invitation.objects.none()
+    return (
+        invitations_visible_to(user)
+        .filter(provider_organisation__in=federation.members.all())
+        .select_related("placement_request__local_authority", "provider_organisation")
+        .order_by(
+            Case(When(status=Invitation.Status.OPEN, then=0), default=1),
+            "deadline",
+            "-sent_at",
+            "pk",
+        )
+    )
+
+
+def decline_reasons_of(federation: Federation, user: AnyUser) -> list[tuple[str, int]]:
+    """How often the members' referrals in the joint inbox were declined, by reason: the
+    federation's own picture of what it cannot meet."""
+    counted = (
+        Decline.objects.filter(invitation__in=joint_inbox_of(federation, user).values("pk"))
+        .values("reason")
+        .annotate(times=Count("pk"))
+        .order_by("-times", "reason")
+    )
+    labels = dict(DeclineReason.choices)
+    return [(labels[row["reason"]], row["times"]) for row in counted]
+
+
+def federated_offers_for(user: AnyUser) -> QuerySet[FederatedOffer]:
+    """Offers a federation made on behalf of the user's own providers."""
+    return FederatedOffer.objects.filter(
+        provider_organisation__in=provider_organisations_staffed_by(user)
+    ).select_related("offer__home", "offer__placement_request", "federation__organisation", "provider_organisation")
+
+
+def federation_offers_of(federation: Federation) -> QuerySet[FederatedOffer]:
+    return FederatedOffer.objects.filter(federation=federation).select_related(
+        "offer__home", "provider_organisation", "made_by"
     )

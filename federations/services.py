@@ -5,6 +5,9 @@ stood-down coordinator's access to the federation's service organisation."""
 
 from __future__ import annotations
 
+import datetime
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -12,17 +15,20 @@ from django.utils import timezone
 
 from accounts.models import Membership, MembershipRole, Notification, OrganisationKind, User
 from accounts.services import membership_set, organisation_create
+from commissioning.models import Invitation
+from commissioning.services import WeeklyFees, offer_make, offer_withdraw
 from federations import selectors
 from federations.models import (
     CHARTER_MAX,
     PURPOSE_MAX,
     CoordinatorAppointment,
+    FederatedOffer,
     FederationMembership,
     FederationProfile,
     MembershipStatus,
 )
 from geography.models import LocalAuthority, Region
-from providers.models import Federation, ProviderOrganisation
+from providers.models import Federation, Home, ProviderOrganisation
 
 NAME_MAX = 120
 
@@ -79,8 +85,9 @@ def federation_form(
     FederationMembership.objects.create(
         federation=federation, provider_organisation=founder, status=MembershipStatus.ACTIVE,
         invited_by=user, invited_at=now, answered_by=user, answered_at=now,
+        shares_inbox=True, shares_inbox_changed_at=now, shares_inbox_changed_by=user,
     )  # fmt: skip
-    federation.members.add(founder)
+    _members_sync(federation)
     _appoint(federation=federation, user=user, provider_organisation=founder, by=user)
     return federation
 
@@ -136,16 +143,44 @@ def _require_administrator(user: User, provider_organisation: ProviderOrganisati
 
 
 @transaction.atomic
-def federation_invitation_answer(*, membership: FederationMembership, user: User, accept: bool) -> FederationMembership:
+def federation_invitation_answer(
+    *, membership: FederationMembership, user: User, accept: bool, shares_inbox: bool = False
+) -> FederationMembership:
     """An administrator of the invited provider accepts (the provider's consent, recorded with
-    who and when) or declines."""
+    who and when, with its choice about the joint inbox) or declines."""
     membership = _locked_membership(membership, MembershipStatus.INVITED)
     _require_administrator(user, membership.provider_organisation)
+    now = timezone.now()
     membership.status = MembershipStatus.ACTIVE if accept else MembershipStatus.DECLINED
-    membership.answered_by, membership.answered_at = user, timezone.now()
-    membership.save(update_fields=["status", "answered_by", "answered_at"])
-    if accept:
-        membership.federation.members.add(membership.provider_organisation)
+    membership.answered_by, membership.answered_at = user, now
+    membership.shares_inbox = accept and shares_inbox
+    membership.shares_inbox_changed_at, membership.shares_inbox_changed_by = now, user
+    membership.save(
+        update_fields=["status", "answered_by", "answered_at", "shares_inbox", "shares_inbox_changed_at",
+                       "shares_inbox_changed_by"]
+    )  # fmt: skip
+    _members_sync(membership.federation)
+    return membership
+
+
+def _members_sync(federation: Federation) -> None:
+    """providers.Federation.members: the active members who share the joint inbox (commissioning
+    routes their referrals to the coordinators and lets them answer)."""
+    sharing = FederationMembership.objects.filter(
+        federation=federation, status=MembershipStatus.ACTIVE, shares_inbox=True
+    ).values_list("provider_organisation", flat=True)
+    federation.members.set(list(sharing))
+
+
+@transaction.atomic
+def federation_inbox_share_set(*, membership: FederationMembership, user: User, shares: bool) -> FederationMembership:
+    """A member's administrator opts in to (or out of) the joint inbox."""
+    membership = _locked_membership(membership, MembershipStatus.ACTIVE)
+    _require_administrator(user, membership.provider_organisation)
+    membership.shares_inbox = shares
+    membership.shares_inbox_changed_at, membership.shares_inbox_changed_by = timezone.now(), user
+    membership.save(update_fields=["shares_inbox", "shares_inbox_changed_at", "shares_inbox_changed_by"])
+    _members_sync(membership.federation)
     return membership
 
 
@@ -175,7 +210,7 @@ def federation_member_leave(*, membership: FederationMembership, user: User) -> 
         raise ValidationError("Choose another coordinator from the other members before you leave.")
     membership.status, membership.ended_by, membership.ended_at = MembershipStatus.LEFT, user, timezone.now()
     membership.save(update_fields=["status", "ended_by", "ended_at"])
-    federation.members.remove(membership.provider_organisation)
+    _members_sync(federation)
     return membership
 
 
@@ -245,3 +280,73 @@ def federation_dissolve(*, federation: Federation, user: User, reason: str) -> F
     profile.dissolved_at, profile.dissolved_by, profile.dissolution_reason = now, user, reason.strip()
     profile.save(update_fields=["dissolved_at", "dissolved_by", "dissolution_reason"])
     return federation
+
+
+# --- The joint inbox ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def federation_offer_make(
+    *,
+    federation: Federation,
+    invitation: Invitation,
+    home: Home,
+    start_date: datetime.date,
+    fees: WeeklyFees,
+    conditions: str,
+    user: User,
+) -> FederatedOffer:
+    """A coordinator offers, for a member sharing the joint inbox, one of the member's invited
+    homes. The member is told and may withdraw the offer for FEDERATION_OFFER_WITHDRAWAL_HOURS."""
+    federation = _locked(federation)
+    _require_coordinator(user, federation)
+    member = invitation.provider_organisation
+    if not federation.members.filter(pk=member.pk).exists():
+        raise ValidationError("This referral was not sent to a member sharing the federation's inbox.")
+    offer = offer_make(
+        invitation=invitation, home=home, start_date=start_date, fees=fees, conditions=conditions, made_by=user
+    )
+    window = datetime.timedelta(hours=settings.FEDERATION_OFFER_WITHDRAWAL_HOURS)
+    federated = FederatedOffer.objects.create(
+        offer=offer, federation=federation, provider_organisation=member, made_by=user, made_at=offer.made_at,
+        withdrawable_until=offer.made_at + window,
+    )  # fmt: skip
+    if member.organisation is not None:
+        Notification.objects.create(
+            organisation=member.organisation,
+            message=f"{federation.name} offered {home} for referral {invitation.placement_request_id} on your behalf. "
+            f"You can withdraw the offer until {timezone.localtime(federated.withdrawable_until):%-d %B %Y %H:%M}.",
+            url=reverse("federations:offer_withdraw", args=[federated.pk]),
+        )
+    return federated
+
+
+@transaction.atomic
+def federated_offer_withdraw(*, federated_offer: FederatedOffer, user: User) -> FederatedOffer:
+    """The member takes back an offer its federation made for it, within the set time."""
+    locked = (
+        FederatedOffer.objects.select_for_update()
+        .select_related("federation", "provider_organisation")
+        .get(pk=federated_offer.pk)
+    )
+    if not selectors.provider_organisations_staffed_by(user).filter(pk=locked.provider_organisation_id).exists():
+        raise ValidationError(f"Only {locked.provider_organisation.name}'s own people can withdraw this offer.")
+    if locked.withdrawn_at is not None:
+        raise ValidationError("This offer has already been withdrawn.")
+    now = timezone.now()
+    if now > locked.withdrawable_until:
+        raise ValidationError(
+            f"The time to withdraw this offer ended at {timezone.localtime(locked.withdrawable_until):%-d %B %Y %H:%M}."
+        )
+    offer_withdraw(
+        offer=locked.offer, withdrawn_by=user, now=now,
+        reason=f"it withdrew the offer {locked.federation.name} had made on its behalf.",
+    )  # fmt: skip
+    locked.withdrawn_at, locked.withdrawn_by = now, user
+    locked.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    Notification.objects.create(
+        organisation=locked.federation.organisation,
+        message=f"{locked.provider_organisation.name} withdrew the offer of {locked.offer.home} you made for it.",
+        url=reverse("federations:inbox", args=[locked.federation.organisation.slug]),
+    )
+    return locked

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
@@ -19,11 +20,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.idempotency import form_replayed, form_submit_once
 from accounts.models import User
 from accounts.selectors import is_provider_staff
+from commissioning.forms import OfferForm
+from commissioning.models import Invitation, Offer, PlacementRequest
 from config.forms import form_errors_add
 from config.pagination import page_of
 from federations import selectors, services
 from federations.forms import CoordinatorForm, DissolveForm, FederationForm, InviteForm
-from federations.models import CoordinatorAppointment, FederationMembership
+from federations.models import CoordinatorAppointment, FederatedOffer, FederationMembership
 from providers.models import Federation
 
 GET_POST = require_http_methods(["GET", "POST"])
@@ -52,7 +55,7 @@ def _submit(request: HttpRequest, form: object, write: Callable[[], str]) -> Htt
 @login_not_required
 @require_GET
 def federation_list(request: HttpRequest) -> HttpResponse:
-    listed = page_of(request, selectors.federations_public().prefetch_related("members"))
+    listed = page_of(request, selectors.federations_public())
     return render(request, "federations/list.html", listed)
 
 
@@ -74,6 +77,7 @@ def yours(request: HttpRequest) -> HttpResponse:
     if not is_provider_staff(request.user):
         raise Http404
     context = {
+        "federated_offers": selectors.federated_offers_for(request.user)[:25],
         "federations": selectors.federations_visible_to(request.user),
         "invitations": selectors.invitations_answerable_by(request.user),
         "can_form": selectors.provider_organisations_administered_by(request.user).exists(),
@@ -156,8 +160,12 @@ def invitation_answer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if request.method == "POST" and request.POST.get("answer") in {"accept", "decline"}:
         accept = request.POST["answer"] == "accept"
 
+        shares_inbox = request.POST.get("shares_inbox") == "yes"
+
         def write() -> str:
-            services.federation_invitation_answer(membership=membership, user=_user(request), accept=accept)
+            services.federation_invitation_answer(
+                membership=membership, user=_user(request), accept=accept, shares_inbox=shares_inbox
+            )
             verb = "joined" if accept else "declined to join"
             messages.success(
                 request, f"{membership.provider_organisation.name} has {verb} {membership.federation.name}."
@@ -268,3 +276,93 @@ def dissolve(request: HttpRequest, slug: str) -> HttpResponse:
         if answered := _submit(request, form, write):
             return answered
     return render(request, "federations/dissolve.html", {"federation": federation, "form": form})
+
+
+# --- The joint inbox ---------------------------------------------------------------------------
+
+
+@require_GET
+def inbox(request: HttpRequest, slug: str) -> HttpResponse:
+    """The coordinators' joint inbox: referrals to members sharing it, the offers made for them,
+    and the reasons the federation's referrals were declined."""
+    federation = _coordinated(request, slug)
+    listed = page_of(request, selectors.joint_inbox_of(federation, request.user))
+    context = {
+        **listed,
+        "federation": federation,
+        "declines": selectors.decline_reasons_of(federation, request.user),
+        "offers_made": selectors.federation_offers_of(federation)[:25],
+        "withdrawal_hours": f"{settings.FEDERATION_OFFER_WITHDRAWAL_HOURS} hours",
+    }
+    return render(request, "federations/inbox.html", context)
+
+
+@GET_POST
+def offer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A coordinator offers one of the member's invited homes, for the member."""
+    if repeated := form_replayed(request):
+        return repeated
+    federation = _coordinated(request, slug)
+    answerable = selectors.joint_inbox_of(federation, request.user).filter(
+        status__in=[Invitation.Status.OPEN, Invitation.Status.OFFERED],
+        placement_request__status=PlacementRequest.Status.SENT,
+    )
+    invitation: Invitation = get_object_or_404(answerable, pk=pk)
+    form = OfferForm(_posted(request), homes=invitation.homes.order_by("urn"))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+
+        def write() -> str:
+            services.federation_offer_make(
+                federation=federation, invitation=invitation, home=data["home"], start_date=data["start_date"],
+                fees=form.fees(), conditions=data["conditions"], user=_user(request),
+            )  # fmt: skip
+            messages.success(
+                request,
+                f"Offer sent for {invitation.provider_organisation.name}. They have been told and can withdraw it.",
+            )
+            return reverse("federations:inbox", args=[slug])
+
+        if answered := _submit(request, form, write):
+            return answered
+    context = {"federation": federation, "invitation": invitation, "form": form}
+    return render(request, "federations/offer.html", context)
+
+
+@GET_POST
+def offer_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """The member sees an offer its federation made for it, and may withdraw it in time."""
+    if repeated := form_replayed(request):
+        return repeated
+    federated: FederatedOffer = get_object_or_404(selectors.federated_offers_for(request.user), pk=pk)
+
+    def write() -> str:
+        services.federated_offer_withdraw(federated_offer=federated, user=_user(request))
+        messages.success(request, "The offer is withdrawn. The local authority and the federation have been told.")
+        return reverse("federations:yours")
+
+    context = {"federated": federated, "can_withdraw": federated.withdrawn_at is None
+               and federated.withdrawable_until > timezone.now()
+               and federated.offer.status == Offer.Status.OPEN}  # fmt: skip
+    return _confirm(request, "federations/offer_withdraw.html", context, write)
+
+
+@GET_POST
+def inbox_share(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A member's administrator chooses whether its referrals reach the joint inbox."""
+    if repeated := form_replayed(request):
+        return repeated
+    leavable = selectors.memberships_leavable_by(request.user).filter(federation__organisation__slug=slug)
+    membership: FederationMembership = get_object_or_404(leavable.select_related("federation"), pk=pk)
+    choice = request.POST.get("shares_inbox") if request.method == "POST" else None
+
+    def write() -> str:
+        services.federation_inbox_share_set(membership=membership, user=_user(request), shares=choice == "yes")
+        said = "now reach" if choice == "yes" else "no longer reach"
+        messages.success(request, f"Referrals to {membership.provider_organisation.name} {said} the joint inbox.")
+        return reverse("federations:manage", args=[slug])
+
+    context: dict[str, object] = {"federation": membership.federation, "membership": membership}
+    if request.method == "POST" and choice not in {"yes", "no"}:
+        return render(request, "federations/inbox_share.html", {**context, "error": "Choose yes or no."})
+    return _confirm(request, "federations/inbox_share.html", context, write)

@@ -38,6 +38,12 @@ FEDERATION_MATRIX: dict[str, dict[str, str]] = {
     "federations:answer": _row("login", "hidden", provider_p="ok"),
     # P's membership of F: P's administrator may take P out.
     "federations:leave": _row("login", "hidden", provider_p="ok"),
+    # F's joint inbox and offering for a member: F's coordinators only (never G's, never others').
+    "federations:inbox": COORDINATOR_OF_F,
+    "federations:offer": COORDINATOR_OF_F,
+    # P's choice about F's joint inbox, and an offer F made for P: P's own people.
+    "federations:inbox_share": _row("login", "hidden", provider_p="ok"),
+    "federations:offer_withdraw": _row("login", "hidden", provider_p="ok"),
     # The federated profile is open data.
     "api:federations": PUBLIC,
     "api:federation": PUBLIC,

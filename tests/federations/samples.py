@@ -4,12 +4,21 @@ federation H has invited P."""
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
 from accounts.models import Organisation, User
+from commissioning import services as commissioning
+from commissioning.models import Invitation
 from federations import services
+from federations.models import FederatedOffer
 from geography.models import LocalAuthority
 from providers.models import Federation, ProviderOrganisation
+from tests.commissioning.conftest import referral_details
 from tests.conftest import Cast
-from tests.factories import AdminMembershipFactory, ProviderOrganisationFactory, totp_activate
+from tests.factories import AdminMembershipFactory, HomeFactory, ProviderOrganisationFactory, totp_activate
 
 CHARTER = "We answer every referral within a working day and share training."
 
@@ -51,6 +60,7 @@ def federation_samples(cast: Cast) -> dict[str, dict[str, str]]:
         federation=federation_f, provider_organisation=registry_record(organisation_s), user=cast.provider_p
     )
     slug_f, slug_h = federation_f.organisation.slug, federation_h.organisation.slug
+    invitation, federated_offer = _joint_inbox_sample(cast, federation_f)
     membership_of_p = federation_f.memberships.get(status="active")  # type: ignore[attr-defined]
     appointment = federation_f.coordinator_appointments.get()  # type: ignore[attr-defined]
     return {
@@ -63,4 +73,31 @@ def federation_samples(cast: Cast) -> dict[str, dict[str, str]]:
         "federations:leave": {"slug": slug_f, "pk": str(membership_of_p.pk)},
         "federations:coordinator_end": {"slug": slug_f, "pk": str(appointment.pk)},
         "api:federation": {"slug": slug_f},
+        "federations:inbox": {"slug": slug_f},
+        "federations:offer": {"slug": slug_f, "pk": str(invitation.pk)},
+        "federations:inbox_share": {"slug": slug_f, "pk": str(membership_of_p.pk)},
+        "federations:offer_withdraw": {"pk": str(federated_offer.pk)},
     }
+
+
+def _joint_inbox_sample(cast: Cast, federation: Federation) -> tuple[Invitation, FederatedOffer]:
+    """A referral of authority A sent now to a home of P (which shares F's inbox), and an offer F's
+    coordinator made for P on another referral."""
+    invitations = []
+    for _ in range(2):
+        draft = commissioning.placement_request_create(
+            organisation=cast.local_authority_a,
+            details=referral_details(cast, start_by=timezone.localdate() + datetime.timedelta(days=7)),
+            created_by=cast.commissioner_a,
+        )
+        home = HomeFactory(provider_organisation=registry_record(cast.provider_organisation_p))
+        invitations += commissioning.placement_request_send(
+            placement_request=draft, homes=[home], sent_by=cast.commissioner_a
+        )
+    offered = invitations[1]
+    federated_offer = services.federation_offer_make(
+        federation=federation, invitation=offered, home=offered.homes.get(),
+        start_date=timezone.localdate() + datetime.timedelta(days=7),
+        fees=commissioning.WeeklyFees(core=Decimal("5000.00")), conditions="", user=cast.provider_p,
+    )  # fmt: skip
+    return invitations[0], federated_offer

@@ -82,6 +82,10 @@ def test_invitation_accepted_records_consent_and_joins(founded):
     services.federation_invitation_answer(membership=membership, user=invited_admin, accept=True)
     membership.refresh_from_db()
     assert (membership.status, membership.answered_by) == (MembershipStatus.ACTIVE, invited_admin)
+    # A member, but its referrals stay its own until it chooses the joint inbox.
+    assert membership.shares_inbox is False
+    assert registry_record(invited) not in federation.members.all()
+    services.federation_inbox_share_set(membership=membership, user=invited_admin, shares=True)
     assert registry_record(invited) in federation.members.all()
 
 
@@ -119,7 +123,7 @@ def _joined(federation, coordinator, name):
     membership = services.federation_member_invite(
         federation=federation, provider_organisation=registry_record(organisation), user=coordinator
     )
-    services.federation_invitation_answer(membership=membership, user=administrator, accept=True)
+    services.federation_invitation_answer(membership=membership, user=administrator, accept=True, shares_inbox=True)
     membership.refresh_from_db()
     return membership, administrator
 
