@@ -46,7 +46,7 @@ class ColumnSpec:
     """How one field's column is recognised (see the module docstring)."""
 
     field: str
-    spellings: frozenset[str]
+    spellings: tuple[str, ...]  # most specific first: where two match, the earlier wins
     rule: re.Pattern[str] | None = None
     disqualifiers: re.Pattern[str] | None = None
     lookalike: re.Pattern[str] | None = None
@@ -54,6 +54,14 @@ class ColumnSpec:
 
     def is_spelling(self, key: str) -> bool:
         return key in self.spellings or _PREFIXES.sub("", key) in self.spellings
+
+    def rank(self, key: str) -> int:
+        """How specific a spelling is (0 is the most): "Organisation which owns the provider"
+        is the owner column before "Provider name" is."""
+        for spelling in (key, _PREFIXES.sub("", key)):
+            if spelling in self.spellings:
+                return self.spellings.index(spelling)
+        return len(self.spellings)
 
     def follows_rule(self, key: str) -> bool:
         if self.rule is None or not self.rule.search(key):
@@ -103,70 +111,122 @@ _NOT_A_NAME = _words(
 COLUMN_SPECS: tuple[ColumnSpec, ...] = (
     ColumnSpec(
         "urn",
-        frozenset({"urn", "unique reference number", "ofsted urn", "setting urn", "provider urn", "urn number"}),
+        (
+            "urn",
+            "unique reference number",
+            "ofsted urn",
+            "setting urn",
+            "provider urn",
+            "urn number",
+        ),
         rule=re.compile(r"^(?:[a-z]+ )?(?:urn|unique reference number)$"),
         disqualifiers=_words("linked", "education", "ed", "previous", "parent"),
         label="URN",
     ),
     ColumnSpec(
         "provision_type",
-        frozenset({"provision type", "type of provision", "provider type", "setting type", "type of setting"}),
+        (
+            "provision type",
+            "type of provision",
+            "provider type",
+            "setting type",
+            "type of setting",
+        ),
         rule=re.compile(r"\b(?:provision|setting|provider) type\b|\btype of (?:provision|setting|provider)\b"),
         disqualifiers=_words("sub", "previous"),
         label="provision type",
     ),
     ColumnSpec(
         "registration_date",
-        frozenset({"registration date", "reg date", "date registered", "date of registration", "registered date"}),
+        (
+            "registration date",
+            "reg date",
+            "date registered",
+            "date of registration",
+            "registered date",
+        ),
         rule=re.compile(r"\b(?:reg|regist\w*) date\b|\bdate (?:of )?regist"),
         disqualifiers=_words("de", "deregistration", "cancelled", "cancellation", "previous"),
         label="registration date",
     ),
     ColumnSpec(
         "registration_status",
-        frozenset({"registration status", "reg status", "status", "registration state"}),
+        (
+            "registration status",
+            "reg status",
+            "status",
+            "registration state",
+        ),
         rule=re.compile(r"\b(?:reg|regist\w*) status\b"),
         label="registration status",
     ),
     ColumnSpec(
         "name",
-        frozenset({"name", "setting name", "home name", "name of setting", "establishment name"}),
+        (
+            "name",
+            "setting name",
+            "home name",
+            "name of setting",
+            "establishment name",
+        ),
         label="name",
     ),
-    ColumnSpec("ofsted_region", frozenset({"ofsted region", "region", "region name", "ofsted region name"})),
+    ColumnSpec(
+        "ofsted_region",
+        (
+            "ofsted region",
+            "region",
+            "region name",
+            "ofsted region name",
+        ),
+    ),
     ColumnSpec(
         "government_office_region",
-        frozenset({"government office region", "gor", "government office region gor", "region gor"}),
+        (
+            "government office region",
+            "gor",
+            "government office region gor",
+            "region gor",
+        ),
     ),
     ColumnSpec(
         "local_authority",
-        frozenset({"local authority", "local authority name", "la", "la name", "local authority la"}),
+        (
+            "local authority",
+            "local authority name",
+            "la",
+            "la name",
+            "local authority la",
+        ),
         rule=re.compile(r"^(?:la|local authority)(?: la)?(?: name)?$"),
         lookalike=re.compile(r"\blocal authority\b|^la\b"),
         label="local authority",
     ),
     ColumnSpec(
         "sector",
-        frozenset({"sector", "provider sector", "ownership sector", "sector of provider"}),
+        (
+            "sector",
+            "provider sector",
+            "ownership sector",
+            "sector of provider",
+        ),
         rule=re.compile(r"^(?:[a-z]+ )?sector$"),
         lookalike=_words("sector"),
         label="sector",
     ),
     ColumnSpec(
         "places",
-        frozenset(
-            {
-                "places",
-                "number of places",
-                "registered places",
-                "max places",
-                "maximum places",
-                "total places",
-                "approved places",
-                "places registered",
-                "number of registered places",
-                "maximum number of places",
-            }
+        (
+            "places",
+            "number of places",
+            "registered places",
+            "max places",
+            "maximum places",
+            "total places",
+            "approved places",
+            "places registered",
+            "number of registered places",
+            "maximum number of places",
         ),
         rule=_words("places"),
         disqualifiers=_words(
@@ -193,37 +253,42 @@ COLUMN_SPECS: tuple[ColumnSpec, ...] = (
     ),
     ColumnSpec(
         "short_break_only",
-        frozenset({"short break only childrens home", "short breaks only", "short break only"}),
+        (
+            "short break only childrens home",
+            "short breaks only",
+            "short break only",
+        ),
         rule=re.compile(r"\bshort ?breaks?\b"),
     ),
     ColumnSpec(
         "multi_building",
-        frozenset({"multi building childrens home", "multi building home"}),
+        (
+            "multi building childrens home",
+            "multi building home",
+        ),
         rule=re.compile(r"\bmulti ?building\b|\bmultiple buildings\b"),
     ),
     ColumnSpec(
         "owner",
-        frozenset(
-            {
-                "organisation which owns the provider",
-                "organisation that owns the provider",
-                "organisation who owns the provider",
-                "organisation owning the provider",
-                "organisation",
-                "organisation name",
-                "name of organisation",
-                "owning organisation",
-                "owner",
-                "owner name",
-                "owners name",
-                "registered owner",
-                "registered provider",
-                "registered provider name",
-                "provider name",
-                "provider organisation",
-                "provider organisation name",
-                "owned by",
-            }
+        (
+            "organisation which owns the provider",
+            "organisation that owns the provider",
+            "organisation who owns the provider",
+            "organisation owning the provider",
+            "organisation",
+            "organisation name",
+            "name of organisation",
+            "owning organisation",
+            "owner",
+            "owner name",
+            "owners name",
+            "registered owner",
+            "registered provider",
+            "registered provider name",
+            "provider organisation",
+            "provider organisation name",
+            "owned by",
+            "provider name",  # last: in some lists a setting's own name
         ),
         rule=re.compile(
             r"^(?:name of )?(?:the )?(?:registered |owning |responsible |providers |provider )?"
@@ -248,29 +313,33 @@ COLUMN_SPECS: tuple[ColumnSpec, ...] = (
     ),
     ColumnSpec(
         "inspection_date",
-        frozenset(
-            {
-                "inspection date",
-                "latest full inspection date",
-                "latest inspection date",
-                "date of latest inspection",
-                "date of inspection",
-                "inspection event date",
-                "full inspection date",
-            }
+        (
+            "inspection date",
+            "latest full inspection date",
+            "latest inspection date",
+            "date of latest inspection",
+            "date of inspection",
+            "inspection event date",
+            "full inspection date",
         ),
     ),
     ColumnSpec(
         "overall_judgement",
-        frozenset({"overall experiences and progress of children and young people", "overall effectiveness"}),
+        (
+            "overall experiences and progress of children and young people",
+            "overall effectiveness",
+        ),
     ),
     ColumnSpec(
         "protection_judgement",
-        frozenset({"how well children and young people are helped and protected"}),
+        ("how well children and young people are helped and protected",),
     ),
     ColumnSpec(
         "leadership_judgement",
-        frozenset({"effectiveness of leaders and managers", "the effectiveness of leaders and managers"}),
+        (
+            "effectiveness of leaders and managers",
+            "the effectiveness of leaders and managers",
+        ),
     ),
 )
 REQUIRED_FIELDS = ("urn", "provision_type", "local_authority", "sector")
@@ -297,8 +366,9 @@ def _claim(keys: list[str], claimed: dict[int, str], test: str, resolved: dict[s
         if test == "follows_rule" and len({keys[i] for i in matches}) > 1:
             headers = " and ".join(repr(keys[i]) for i in matches)
             raise ColumnRecognitionError(f"the columns {headers} could each be the {spec.label or spec.field} column")
-        columns[spec.field] = matches[0]
-        claimed[matches[0]] = spec.field
+        chosen = min(matches, key=lambda i: spec.rank(keys[i]))
+        columns[spec.field] = chosen
+        claimed[chosen] = spec.field
     return columns
 
 

@@ -321,3 +321,13 @@ def test_the_command_refuses_an_unknown_owner_heading_clearly(reference_data, tm
     with pytest.raises(CommandError, match="the header 'Owner type' \\(column 9\\) looks like the owner"):
         call_command("import_ofsted", str(path), stdout=io.StringIO(), stderr=io.StringIO())
     assert not Home.objects.exists()
+
+
+def test_where_two_known_owner_spellings_head_columns_the_more_specific_is_the_owner(reference_data, tmp_path):
+    header, rows = register_with({}, [{"URN": "SC000001"}])
+    header.insert(0, "Provider name")
+    rows[0].insert(0, "Harbour House")
+
+    ofsted_register_import(path=write_register(tmp_path / "register.csv", header, rows))
+
+    assert Home.objects.get().registered_owner_name == "Cambian Childcare Limited"
