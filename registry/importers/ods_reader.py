@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+from registry.importers.spreadsheet_limits import repeat_count
+
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
@@ -26,6 +28,8 @@ _SHEET = f"{_TABLE}table"
 _ROW = f"{_TABLE}table-row"
 _CELLS = {f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell"}
 _NUMBERS = {"float", "percentage", "currency"}
+# Spaces one text:s element may stand for (its count is the file's to choose: a billion is a bomb).
+MAX_SPACES = 1000
 # The strings pandas' reader turned into missing values (pandas.io.parsers' defaults).
 _MISSING = {
     "",
@@ -58,7 +62,7 @@ def _text(element: ElementTree.Element) -> str:
     parts = [element.text or ""]
     for child in element:
         if child.tag == f"{_TEXT}s":
-            parts.append(" " * int(child.get(f"{_TEXT}c", "1")))
+            parts.append(" " * min(repeat_count(child.get(f"{_TEXT}c")), MAX_SPACES))
         elif child.tag == f"{_TEXT}tab":
             parts.append("\t")
         elif child.tag == f"{_TEXT}line-break":
@@ -97,7 +101,7 @@ def _row_values(row: ElementTree.Element) -> list[Any]:
     for cell in row:
         if cell.tag not in _CELLS:
             continue
-        repeat = int(cell.get(f"{_TABLE}number-columns-repeated", "1"))
+        repeat = repeat_count(cell.get(f"{_TABLE}number-columns-repeated"))
         value = cell_value(cell)
         if value is None:
             empty += repeat  # only expanded if a value follows
@@ -121,7 +125,7 @@ def _sheet_rows(events: Events, sheet: ElementTree.Element, width: int) -> Itera
         if element.tag != _ROW:
             continue
         values = _row_values(element)
-        repeat = int(element.get(f"{_TABLE}number-rows-repeated", "1"))
+        repeat = repeat_count(element.get(f"{_TABLE}number-rows-repeated"))
         (open_elements[-1] if open_elements else sheet).remove(element)  # one row held at a time
         if not values:  # no cell with a value, though one may be missing-value text
             empty_rows += repeat  # only expanded if a row with values follows

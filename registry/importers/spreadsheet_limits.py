@@ -107,6 +107,12 @@ def _shared_strings_check(name: str, archive: zipfile.ZipFile) -> None:
             _stream_elements(archive, member, start)
 
 
+def repeat_count(value: str | None) -> int:
+    """An ODS repeat count: at least 1 (a zero or negative count would let the rows counted
+    here fall behind the rows the reader then expands)."""
+    return max(1, int(value or 1))
+
+
 class _OdsExtent:
     """Rows and columns of each ODS sheet as ods_reader expands them: repeats counted up to
     the last row and column holding a value (trailing empty repeats are not expanded); a text
@@ -123,10 +129,10 @@ class _OdsExtent:
             self.rows = self.pending_rows = 0
             self.widths.append(0)
         elif tag == f"{_ODS_TABLE}table-row":
-            self.row_repeat = int(attributes.get(f"{_ODS_TABLE}number-rows-repeated", 1))
+            self.row_repeat = repeat_count(attributes.get(f"{_ODS_TABLE}number-rows-repeated"))
             self.column = self.last_filled = 0
         elif tag in _ODS_CELLS:
-            self.column += int(attributes.get(f"{_ODS_TABLE}number-columns-repeated", 1))
+            self.column += repeat_count(attributes.get(f"{_ODS_TABLE}number-columns-repeated"))
             kind = attributes.get(f"{_ODS_OFFICE}value-type")
             self.text_cell = kind == "string"
             if kind is not None and not self.text_cell:

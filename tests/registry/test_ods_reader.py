@@ -11,6 +11,7 @@ import pandas as pd  # type: ignore[import-untyped]
 import pytest
 
 from registry.importers.ofsted_files import _ods_sheets
+from registry.importers.ofsted_guards import RegisterRefusedError
 
 MARCH_2025 = datetime.datetime(2025, 3, 31)
 NAMESPACES = (
@@ -147,3 +148,19 @@ def test_a_sheet_left_part_read_does_not_stop_the_next(tmp_path, cut):
         titles.append((title, next(rows)))
 
     assert titles == [("First", (1, ["0"])), ("Second", (1, ["URN"]))]
+
+
+def test_negative_repeats_and_huge_space_counts_expand_nothing_hostile(tmp_path, settings):
+    settings.REGISTER_MAX_ROWS = 1000
+    billion = '<text:s text:c="1000000000"/>'
+    spaces = f'<table:table-cell office:value-type="string"><text:p>a{billion}b</text:p></table:table-cell>'
+    path = ods(
+        tmp_path / "negative.ods",
+        {"Register": row(text("URN"), repeat=-1_000_000) + row(text("x"), repeat=1_000_000) + row(spaces)},
+    )
+
+    with pytest.raises(RegisterRefusedError, match="has a sheet of more than 1,000 rows"):
+        read(path)  # the negative count no longer cancels the million rows after it
+
+    [(_title, rows)] = read(ods(tmp_path / "spaces.ods", {"Register": row(text("URN"), repeat=0) + row(spaces)}))
+    assert rows == [(1, ["URN"]), (2, ["a" + " " * 1000 + "b"])]
