@@ -173,8 +173,13 @@ def test_a_process_reads_its_own_copy_of_the_resolutions_until_the_graph_changes
     from ownership import pages
 
     first = pages.resolutions_on(pages.today())
-    shared_reads = []
-    monkeypatch.setattr(pages.cache, "get", lambda key, default=None: shared_reads.append(key) or default)
+    shared_reads: list[str] = []
+
+    def shared_get(key: str, default: object = None) -> object:
+        shared_reads.append(key)
+        return default
+
+    monkeypatch.setattr(pages.cache, "get", shared_get)
     assert pages.resolutions_on(pages.today()) is first
     assert not [key for key in shared_reads if key.startswith("registry:resolutions:")]
     monkeypatch.undo()
@@ -183,7 +188,9 @@ def test_a_process_reads_its_own_copy_of_the_resolutions_until_the_graph_changes
     pages.registry_changed()
     changed = pages.resolutions_on(pages.today())
     assert changed is not first
-    assert changed[market["a"].pk].owner.name == "Acorn Homes North Limited"
+    owner = changed[market["a"].pk].owner
+    assert owner is not None
+    assert owner.name == "Acorn Homes North Limited"
 
 
 def test_an_owner_has_one_owner_type_in_the_api_and_on_its_page(client: Client, market):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -122,9 +123,14 @@ def test_a_page_of_results_is_built_once_per_registry_state(client: Client, mark
     from ownership import pages
     from registry import selectors
 
-    built = []
+    built: list[tuple[object, ...]] = []
     matching = selectors.homes_matching
-    monkeypatch.setattr(selectors, "homes_matching", lambda *args: built.append(args) or matching(*args))
+
+    def counted(*args: Any) -> Any:
+        built.append(args)
+        return matching(*args)
+
+    monkeypatch.setattr(selectors, "homes_matching", counted)
     for _ in range(3):
         assert "3 homes" in client.get("/registry/").content.decode()
         assert client.get("/api/v1/homes/").json()["count"] == 3
