@@ -160,6 +160,36 @@ class _OdsExtent:
             self.widths[-1] = max(self.widths[-1], self.last_filled)
 
 
+def _column_number(reference: str) -> int:
+    """ "GJH3" -> 5000: the column of an XLSX cell reference."""
+    number = 0
+    for letter in reference:
+        if not letter.isalpha():
+            break
+        number = number * 26 + ord(letter.upper()) - ord("A") + 1
+    return number
+
+
+class _XlsxExtent:
+    """The last row and column holding a cell in each XLSX worksheet: openpyxl pads every row
+    out to its last cell, and fills gaps between rows, so these bound what it builds."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.row = self.column = 0
+
+    def start(self, tag: str, attributes: dict[str, str]) -> None:
+        if tag == f"{_XLSX_MAIN}row":
+            reference = attributes.get("r")
+            self.row = int(reference) if reference and reference.isdigit() else self.row + 1
+            self.column = 0
+            extent_check(self.name, rows=self.row, columns=None)
+        elif tag == f"{_XLSX_MAIN}c":
+            reference = attributes.get("r")
+            self.column = _column_number(reference) if reference else self.column + 1
+            extent_check(self.name, rows=0, columns=self.column)
+
+
 def extent_check(name: str, *, rows: int, columns: int | None) -> None:
     """Refuses a sheet past REGISTER_MAX_ROWS rows or REGISTER_MAX_COLUMNS columns."""
     if rows > settings.REGISTER_MAX_ROWS:
@@ -183,6 +213,9 @@ def spreadsheet_check(path: Path, *, kind: str) -> list[int]:
         _sizes_check(path.name, archive)
         if kind == "XLSX":
             _shared_strings_check(path.name, archive)
+            for member in archive.namelist():
+                if member.startswith("xl/worksheets/") and member.endswith(".xml"):
+                    _stream_elements(archive, member, _XlsxExtent(path.name).start)
             return []
         extent = _OdsExtent(path.name)
         _stream_elements(archive, "content.xml", extent.start, extent.end, extent.text)

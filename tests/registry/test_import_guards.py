@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 import struct
 import tracemalloc
 import zipfile
@@ -351,7 +352,7 @@ def test_an_xlsx_past_the_row_or_column_limits_is_refused(three_homes, tmp_path,
     wide = xlsx_register(tmp_path / "wide.xlsx", [[*home_row("SC000001"), *[""] * 190, "x"]])
     before = snapshot()
 
-    refused(register, match="long.xlsx has more than 3 rows")
+    refused(register, match=r"long.xlsx has a sheet of more than 3 rows \(REGISTER_MAX_ROWS\)")
     settings.REGISTER_MAX_ROWS = 100
     refused(wide, match="wide.xlsx has a sheet 201 columns wide, more than the 200 allowed")
 
@@ -440,5 +441,43 @@ def test_a_csv_past_the_size_limit_is_refused_unread(three_homes, tmp_path, sett
     before = snapshot()
 
     refused(path, match=r"huge.csv is 1 MB, past the 1 MB allowed for a CSV register \(REGISTER_MAX_CSV_BYTES\)")
+
+    assert snapshot() == before
+
+
+def test_an_xlsx_declaring_no_width_is_refused_at_a_value_past_the_column_limit(three_homes, tmp_path):
+    # Without a <dimension>, openpyxl pads each row out to its last cell (here column 5,000):
+    # the cells are counted before it reads them.
+    register = xlsx_register(tmp_path / "declared.xlsx", [home_row("SC000001")])
+    register_sheet = openpyxl.load_workbook(register)
+    register_sheet.active.cell(row=3, column=5000, value="x")
+    register_sheet.save(register)
+    undeclared = tmp_path / "undeclared.xlsx"
+    with zipfile.ZipFile(register) as source, zipfile.ZipFile(undeclared, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb"<dimension[^>]*/>", b"", data)
+            target.writestr(item, data)
+    before = snapshot()
+
+    refused(undeclared, match="undeclared.xlsx has a sheet 5,000 columns wide, more than the 200 allowed")
+    refused(register, match="declared.xlsx has a sheet 5,000 columns wide, more than the 200 allowed")
+
+    assert snapshot() == before
+
+
+def test_an_xlsx_row_far_down_the_sheet_is_refused_before_openpyxl_fills_the_gap(three_homes, tmp_path):
+    register = xlsx_register(tmp_path / "gap.xlsx", [home_row("SC000001")])
+    with zipfile.ZipFile(register) as source:
+        parts = {item.filename: source.read(item.filename) for item in source.infolist()}
+    far = b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(b"</sheetData>", far)
+    with zipfile.ZipFile(register, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    before = snapshot()
+
+    refused(register, match=r"gap.xlsx has a sheet of more than 100,000 rows \(REGISTER_MAX_ROWS\)")
 
     assert snapshot() == before
