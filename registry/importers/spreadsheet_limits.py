@@ -1,13 +1,16 @@
 """Spreadsheet archives checked before any parser sees them: readable, and within the limits.
 
 XLSX and ODS files are zip archives of XML. A few hundred kilobytes can decompress to
-gigabytes (an XLSX bomb peaked at 4.4 GB), and an ODS row or cell may say it repeats a
-million times, which a reader expands. So, before openpyxl or pandas is called:
-the members' declared sizes and then their actual sizes as streamed are held to
-SPREADSHEET_MAX_UNCOMPRESSED_BYTES; an XLSX's shared strings are counted as streamed
-(openpyxl keeps them all in a list); an ODS's rows and columns are counted with their repeats
-as the reader (ods_reader) expands them. Each XML stream is read by expat, whose memory does not grow
-with the file. A file that is not a readable archive is refused as such, never a traceback.
+gigabytes (an XLSX bomb peaked at 4.4 GB), and a few bytes can make a reader build millions
+of cells: an ODS row or cell that says it repeats a million times, an XLSX cell at column
+16,384 or row 1,048,576 (openpyxl pads rows out to their last cell and fills gaps). So, before
+openpyxl or ods_reader reads a sheet: the members' declared sizes, then their actual sizes as
+streamed, are held to SPREADSHEET_MAX_UNCOMPRESSED_BYTES; an XLSX's shared strings are counted
+(openpyxl keeps them all in a list), and its worksheets' row and cell references; an ODS's
+rows and columns are counted with their repeats as ods_reader expands them; the sheets are
+held to REGISTER_MAX_ROWS and REGISTER_MAX_COLUMNS. Each XML stream is read by expat, whose
+memory does not grow with the file. A file that is not a readable archive is refused as such,
+never with a traceback.
 """
 
 from __future__ import annotations
