@@ -108,6 +108,9 @@ _NOT_A_NAME = _words(
     "percentage",
 )
 
+# An earlier inspection's judgement or date, which later editions give beside the latest.
+_PREVIOUS = _words("previous", "prior", "last but one")
+
 COLUMN_SPECS: tuple[ColumnSpec, ...] = (
     ColumnSpec(
         "urn",
@@ -329,10 +332,16 @@ COLUMN_SPECS: tuple[ColumnSpec, ...] = (
             "overall experiences and progress of children and young people",
             "overall effectiveness",
         ),
+        rule=re.compile(r"\boverall (?:experiences|effectiveness|judgement|rating|grade|outcome)\b"),
+        disqualifiers=_PREVIOUS,
+        lookalike=re.compile(r"^(?!previous\b).*\boverall\b"),
+        label="overall judgement",
     ),
     ColumnSpec(
         "protection_judgement",
         ("how well children and young people are helped and protected",),
+        rule=re.compile(r"\bhelped and protected\b"),
+        disqualifiers=_PREVIOUS,
     ),
     ColumnSpec(
         "leadership_judgement",
@@ -340,6 +349,8 @@ COLUMN_SPECS: tuple[ColumnSpec, ...] = (
             "effectiveness of leaders and managers",
             "the effectiveness of leaders and managers",
         ),
+        rule=re.compile(r"\bleaders and managers\b"),
+        disqualifiers=_PREVIOUS,
     ),
 )
 REQUIRED_FIELDS = ("urn", "provision_type", "local_authority", "sector")

@@ -331,3 +331,27 @@ def test_where_two_known_owner_spellings_head_columns_the_more_specific_is_the_o
     ofsted_register_import(path=write_register(tmp_path / "register.csv", header, rows))
 
     assert Home.objects.get().registered_owner_name == "Cambian Childcare Limited"
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["Overall experiences and progress of children", "Latest full inspection\noverall grade", "OVERALL EFFECTIVENESS"],
+)
+def test_judgement_column_spellings_are_read_and_an_earlier_inspections_is_not(reference_data, tmp_path, spelling):
+    header, rows = register_with({}, [{"URN": "SC000001"}])
+    header += ["Previous overall experiences and progress of children and young people", spelling]
+    rows[0] += ["Inadequate", "Outstanding"]
+
+    ofsted_register_import(path=write_register(tmp_path / "register.csv", header, rows))
+
+    assert Home.objects.get().overall_judgement == "outstanding"
+
+
+def test_an_unknown_overall_judgement_heading_refuses_the_file(reference_data, tmp_path):
+    header, rows = register_with({}, [{"URN": "SC000001"}])
+    header.append("Overall verdict")
+    rows[0].append("Good")
+
+    with pytest.raises(RegisterFormatError, match="'Overall verdict' \\(column 10\\) looks like the overall judgement"):
+        ofsted_register_import(path=write_register(tmp_path / "register.csv", header, rows))
+    assert not Home.objects.exists()
