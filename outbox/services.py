@@ -124,8 +124,11 @@ def outbox_message_deliver(*, message_id: int) -> bool:
         except Exception as error:  # noqa: BLE001 - the task's own failure, recorded on the message
             _failure_record(message, error)
             return False
+        # A delivered message keeps its task's name and times, not its arguments: an invitation
+        # e-mail's carries the link, whose token the database otherwise holds only as a hash.
         message.delivered_at = timezone.now()
-        message.save(update_fields=["delivered_at"])
+        message.args, message.kwargs = [], {}
+        message.save(update_fields=["delivered_at", "args", "kwargs"])
     return True
 
 
@@ -135,8 +138,10 @@ def _effect(message: OutboxMessage) -> None:
         task(*message.args, **message.kwargs)
         return
 
+    args, kwargs = list(message.args), dict(message.kwargs)  # the message forgets them once delivered
+
     def hand_off() -> None:
-        task.delay(*message.args, **message.kwargs)
+        task.delay(*args, **kwargs)
 
     if settings.CELERY_TASK_ALWAYS_EAGER:
         # In-process, sending runs the whole job: after our commit, never inside our transaction.

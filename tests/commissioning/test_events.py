@@ -44,12 +44,15 @@ def test_the_trust_log_s_work_commits_with_the_step_and_never_after_a_rollback(h
     with transaction.atomic():
         journey_event_publish(JourneyEventKind.OFFER_MADE, 12)
         assert heard == [(JourneyEventKind.OFFER_MADE, 12)]  # told inside the transaction, once
-    assert recorded() == [("trust.journey_event_record_task", ["offer_made", 12])]
+        assert recorded() == [("trust.journey_event_record_task", ["offer_made", 12])]
+    delivered = OutboxMessage.objects.get()
+    assert delivered.delivered_at is not None  # after the commit
 
     with contextlib.suppress(RuntimeError), transaction.atomic():
         journey_event_publish(JourneyEventKind.DECLINED, 13)
+        assert len(recorded()) == 2
         raise RuntimeError("rolled back")
-    assert recorded() == [("trust.journey_event_record_task", ["offer_made", 12])]
+    assert list(OutboxMessage.objects.all()) == [delivered]
 
 
 @pytest.mark.django_db(transaction=True)

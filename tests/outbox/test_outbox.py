@@ -99,3 +99,21 @@ def test_delivered_messages_are_forgotten_after_their_retention(settings):
     assert outbox_messages_purge() == 1
     assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {recent.pk, pending.pk}
     assert not OutboxMessage.objects.filter(pk=old.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivered_invitation_e_mail_leaves_no_link_in_the_database(cast, mailoutbox):
+    from accounts.models import MembershipRole
+    from accounts.services import invitation_create
+
+    with transaction.atomic():
+        _, token = invitation_create(
+            organisation=cast.local_authority_a,
+            email="new.person@example.org",
+            role=MembershipRole.MEMBER,
+            invited_by=cast.commissioner_a,
+        )
+    assert token in mailoutbox[0].body  # the e-mail carries the link
+    message = OutboxMessage.objects.get(task_name="accounts.invitation_email_send_task")
+    assert message.delivered_at is not None
+    assert (message.args, message.kwargs) == ([], {})
