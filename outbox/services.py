@@ -143,7 +143,7 @@ def _effect(message: OutboxMessage) -> None:
     def hand_off() -> None:
         task.delay(*args, **kwargs)
 
-    if settings.CELERY_TASK_ALWAYS_EAGER:
+    if celery_app.conf.task_always_eager:
         # In-process, sending runs the whole job: after our commit, never inside our transaction.
         transaction.on_commit(hand_off)
     else:
