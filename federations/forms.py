@@ -8,7 +8,7 @@ from django import forms
 from accounts.models import User
 from federations.models import CHARTER_MAX, PURPOSE_MAX
 from geography.models import LocalAuthority, Region
-from providers.models import ProviderOrganisation
+from providers.models import Federation, ProviderOrganisation
 
 
 class FederationForm(forms.Form):
@@ -88,3 +88,39 @@ class DissolveForm(forms.Form):
         widget=forms.Textarea,
         error_messages={"required": "Say why the federation is dissolved: members and the public will read it."},
     )
+
+
+class LotTermsForm(forms.Form):
+    admits_federations = forms.TypedChoiceField(
+        label="Can federations be admitted to this lot?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say whether federations can be admitted to this lot."},
+    )
+    reserved_share_percent = forms.IntegerField(
+        label="Share of call-offs reserved for small providers and federations (%)",
+        min_value=0,
+        max_value=100,
+        help_text="A whole number from 0 to 100.",
+        error_messages={
+            "required": "Enter the reserved share, or 0.",
+            "invalid": "The reserved share must be a whole number from 0 to 100.",
+            "min_value": "The reserved share must be a whole number from 0 to 100.",
+            "max_value": "The reserved share must be a whole number from 0 to 100.",
+        },
+    )
+
+
+class AdmitFederationForm(forms.Form):
+    federation = forms.ModelChoiceField(
+        label="Federation to admit",
+        queryset=Federation.objects.none(),
+        empty_label="Choose a federation",
+        error_messages={"required": "Choose the federation to admit.",
+                        "invalid_choice": "Choose a federation not yet admitted."},
+    )  # fmt: skip
+
+    def __init__(self, *args: object, admissible: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["federation"].queryset = admissible  # type: ignore[attr-defined]

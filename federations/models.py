@@ -183,3 +183,46 @@ class FederatedOffer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.offer} made by {self.federation}"
+
+
+RESERVED_SHARE_MAX = 100
+
+
+class LotTerms(models.Model):
+    """What a framework lot does to enable small providers: whether federations may be admitted
+    to it, and the share of its call-offs (placements) reserved for small providers and
+    federations, in whole percent. Set by the framework's commissioners."""
+
+    lot = models.OneToOneField("commissioning.FrameworkLot", on_delete=models.CASCADE, related_name="small_terms")
+    admits_federations = models.BooleanField(default=False)
+    reserved_share_percent = models.PositiveSmallIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reserved_share_percent__lte=RESERVED_SHARE_MAX), name="lot_terms_share_at_most_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Terms for small providers on {self.lot}"
+
+
+class FrameworkFederation(models.Model):
+    """A federation admitted to a framework (through a lot that admits federations)."""
+
+    framework = models.ForeignKey("commissioning.Framework", on_delete=models.CASCADE, related_name="+")
+    federation = models.ForeignKey(Federation, on_delete=models.PROTECT, related_name="framework_admissions")
+    admitted_at = models.DateTimeField(default=timezone.now)
+    admitted_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["framework", "federation__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "federation"], name="framework_federation_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.federation} on {self.framework}"

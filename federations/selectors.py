@@ -12,9 +12,16 @@ from django.db.models import Case, Count, Q, QuerySet, When
 
 from accounts.models import MembershipRole, OrganisationKind, User
 from accounts.selectors import AnyUser
-from commissioning.models import Decline, DeclineReason, Invitation
+from commissioning.models import Decline, DeclineReason, Framework, FrameworkLot, Invitation, Placement
 from commissioning.selectors import invitations_visible_to
-from federations.models import CoordinatorAppointment, FederatedOffer, FederationMembership, MembershipStatus
+from federations.models import (
+    CoordinatorAppointment,
+    FederatedOffer,
+    FederationMembership,
+    FrameworkFederation,
+    LotTerms,
+    MembershipStatus,
+)
 from geography.models import LocalAuthority, Region
 from providers.models import Federation, Home, Judgement, Need, ProviderOrganisation
 from providers.selectors import homes_open_on
@@ -248,3 +255,69 @@ def federation_offers_of(federation: Federation) -> QuerySet[FederatedOffer]:
     return FederatedOffer.objects.filter(federation=federation).select_related(
         "offer__home", "provider_organisation", "made_by"
     )
+
+
+# --- Frameworks that enable small providers ----------------------------------------------------
+
+# A small provider runs at most this many open children's homes (the federations' own measure;
+# the demo forms its federation from such providers).
+SMALL_PROVIDER_MAX_HOMES = 4
+
+
+def small_providers(providers: QuerySet[ProviderOrganisation]) -> QuerySet[ProviderOrganisation]:
+    open_homes = Count("homes", filter=Q(homes__closed_on__isnull=True))
+    return providers.annotate(open_homes=open_homes).filter(open_homes__lte=SMALL_PROVIDER_MAX_HOMES)
+
+
+@dataclass
+class FrameworkFigures:
+    """How many small providers and federations a framework admits and places with."""
+
+    lots: list[tuple[FrameworkLot, LotTerms | None]]
+    approved: int
+    approved_small: int
+    federations: list[Federation]
+    placements: int
+    placements_small: int
+    placements_federated: int
+
+    @property
+    def reserved_share_percent(self) -> int | None:
+        """The largest share any lot reserves; None when no lot reserves one."""
+        shares = [terms.reserved_share_percent for _, terms in self.lots if terms and terms.reserved_share_percent]
+        return max(shares) if shares else None
+
+    @property
+    def small_or_federated_share_percent(self) -> int | None:
+        """Share of the framework's placements with small providers or federations' members
+        (unknown while there are none)."""
+        if not self.placements:
+            return None
+        return round(100 * max(self.placements_small, self.placements_federated) / self.placements)
+
+
+def framework_figures(framework: Framework) -> FrameworkFigures:
+    lots = list(framework.lots.order_by("name", "pk"))
+    terms = {terms.lot_id: terms for terms in LotTerms.objects.filter(lot__in=lots)}
+    approved = framework.approved_providers.all()
+    admitted = list(Federation.objects.filter(framework_admissions__framework=framework).select_related("organisation"))
+    federated_members = FederationMembership.objects.filter(
+        federation__in=admitted, status=MembershipStatus.ACTIVE
+    ).values("provider_organisation")
+    placements = Placement.objects.filter(placement_request__framework_lot__framework=framework)
+    placed_providers = ProviderOrganisation.objects.filter(homes__placements__in=placements).distinct()
+    placed_small = small_providers(ProviderOrganisation.objects.filter(pk__in=placed_providers.values("pk")))
+    return FrameworkFigures(
+        lots=[(lot, terms.get(lot.pk)) for lot in lots],
+        approved=approved.count(),
+        approved_small=small_providers(ProviderOrganisation.objects.filter(pk__in=approved.values("pk"))).count(),
+        federations=admitted,
+        placements=placements.count(),
+        placements_small=placements.filter(home__provider_organisation__in=placed_small.values("pk")).count(),
+        placements_federated=placements.filter(home__provider_organisation__in=federated_members).count(),
+    )
+
+
+def federations_admissible_to(framework: Framework) -> QuerySet[Federation]:
+    admitted = FrameworkFederation.objects.filter(framework=framework).values("federation")
+    return federations_public().exclude(pk__in=admitted)

@@ -15,16 +15,20 @@ from django.utils import timezone
 
 from accounts.models import Membership, MembershipRole, Notification, OrganisationKind, User
 from accounts.services import membership_set, organisation_create
-from commissioning.models import Invitation
+from commissioning.framework_selectors import frameworks_editable_by
+from commissioning.models import Framework, FrameworkLot, Invitation
 from commissioning.services import WeeklyFees, offer_make, offer_withdraw
 from federations import selectors
 from federations.models import (
     CHARTER_MAX,
     PURPOSE_MAX,
+    RESERVED_SHARE_MAX,
     CoordinatorAppointment,
     FederatedOffer,
     FederationMembership,
     FederationProfile,
+    FrameworkFederation,
+    LotTerms,
     MembershipStatus,
 )
 from geography.models import LocalAuthority, Region
@@ -350,3 +354,36 @@ def federated_offer_withdraw(*, federated_offer: FederatedOffer, user: User) -> 
         url=reverse("federations:inbox", args=[locked.federation.organisation.slug]),
     )
     return locked
+
+
+# --- Frameworks that enable small providers ----------------------------------------------------
+
+
+def _require_framework_editor(user: User, framework: Framework) -> None:
+    if not frameworks_editable_by(user).filter(pk=framework.pk).exists():
+        raise ValidationError("Only the framework's commissioners can change its terms.")
+
+
+@transaction.atomic
+def lot_terms_set(*, lot: FrameworkLot, user: User, admits_federations: bool, reserved_share_percent: int) -> LotTerms:
+    """A commissioner sets what a lot does for small providers and federations."""
+    _require_framework_editor(user, lot.framework)
+    if not 0 <= reserved_share_percent <= RESERVED_SHARE_MAX:
+        raise ValidationError({"reserved_share_percent": ["The reserved share must be a whole number from 0 to 100."]})
+    terms, _ = LotTerms.objects.update_or_create(
+        lot=lot,
+        defaults={"admits_federations": admits_federations, "reserved_share_percent": reserved_share_percent,
+                  "updated_by": user, "updated_at": timezone.now()},
+    )  # fmt: skip
+    return terms
+
+
+@transaction.atomic
+def framework_federation_admit(*, framework: Framework, federation: Federation, user: User) -> FrameworkFederation:
+    """A commissioner admits a federation to a framework with a lot that admits federations."""
+    _require_framework_editor(user, framework)
+    if not LotTerms.objects.filter(lot__framework=framework, admits_federations=True).exists():
+        raise ValidationError({"federation": ["First let a lot admit federations."]})
+    if not selectors.federations_admissible_to(framework).filter(pk=federation.pk).exists():
+        raise ValidationError({"federation": ["This federation is already admitted, or has been dissolved."]})
+    return FrameworkFederation.objects.create(framework=framework, federation=federation, admitted_by=user)

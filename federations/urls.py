@@ -8,6 +8,7 @@ urlpatterns = [
     path("federations/", views.federation_list, name="list"),
     path("federations/<slug:slug>/", views.federation_detail, name="detail"),
     path("your-federations/", views.yours, name="yours"),
+    path("frameworks/<int:pk>/small-providers/", views.framework_small_providers, name="framework_small_providers"),
     path("your-federations/new/", views.federation_form, name="form"),
     path("your-federations/offers/<int:pk>/", views.offer_withdraw, name="offer_withdraw"),
     path("your-federations/<slug:slug>/", views.manage, name="manage"),

@@ -21,12 +21,21 @@ from accounts.idempotency import form_replayed, form_submit_once
 from accounts.models import User
 from accounts.selectors import is_provider_staff
 from commissioning.forms import OfferForm
-from commissioning.models import Invitation, Offer, PlacementRequest
+from commissioning.framework_selectors import frameworks_editable_by, frameworks_visible_to
+from commissioning.models import Framework, Invitation, Offer, PlacementRequest
 from config.forms import form_errors_add
 from config.pagination import page_of
 from federations import selectors, services
-from federations.forms import CoordinatorForm, DissolveForm, FederationForm, InviteForm
+from federations.forms import (
+    AdmitFederationForm,
+    CoordinatorForm,
+    DissolveForm,
+    FederationForm,
+    InviteForm,
+    LotTermsForm,
+)
 from federations.models import CoordinatorAppointment, FederatedOffer, FederationMembership
+from federations.selectors import FrameworkFigures
 from providers.models import Federation
 
 GET_POST = require_http_methods(["GET", "POST"])
@@ -366,3 +375,65 @@ def inbox_share(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if request.method == "POST" and choice not in {"yes", "no"}:
         return render(request, "federations/inbox_share.html", {**context, "error": "Choose yes or no."})
     return _confirm(request, "federations/inbox_share.html", context, write)
+
+
+# --- Frameworks that enable small providers ----------------------------------------------------
+
+
+def _lot_forms(request: HttpRequest, figures: FrameworkFigures) -> dict[int, LotTermsForm]:
+    posted_lot = request.POST.get("lot") if request.method == "POST" else None
+    forms_by_lot = {}
+    for lot, terms in figures.lots:
+        initial = {"admits_federations": "yes" if terms and terms.admits_federations else "no",
+                   "reserved_share_percent": terms.reserved_share_percent if terms else 0}  # fmt: skip
+        data = request.POST if posted_lot == str(lot.pk) else None
+        forms_by_lot[lot.pk] = LotTermsForm(data, initial=initial, prefix=f"lot-{lot.pk}")
+    return forms_by_lot
+
+
+@GET_POST
+def framework_small_providers(request: HttpRequest, pk: int) -> HttpResponse:
+    """How many small providers and federations a framework admits and places with; its
+    commissioners set each lot's terms and admit federations here."""
+    framework: Framework = get_object_or_404(frameworks_visible_to(request.user), pk=pk)
+    can_edit = frameworks_editable_by(request.user).filter(pk=pk).exists()
+    figures = selectors.framework_figures(framework)
+    lot_forms = _lot_forms(request, figures)
+    admit_form = AdmitFederationForm(
+        request.POST if request.POST.get("admit") else None, admissible=selectors.federations_admissible_to(framework)
+    )
+    here = reverse("federations:framework_small_providers", args=[pk])
+    if request.method == "POST" and can_edit:
+        answered = _framework_post(request, framework, lot_forms, admit_form, here)
+        if answered is not None:
+            return answered
+    context = {"framework": framework, "figures": figures, "can_edit": can_edit, "admit_form": admit_form,
+               "small_max": selectors.SMALL_PROVIDER_MAX_HOMES,
+               "lots": [(lot, terms, lot_forms[lot.pk]) for lot, terms in figures.lots]}  # fmt: skip
+    return render(request, "federations/framework.html", context)
+
+
+def _framework_post(
+    request: HttpRequest, framework: Framework, lot_forms: dict[int, LotTermsForm], admit_form: AdmitFederationForm,
+    here: str,
+) -> HttpResponse | None:  # fmt: skip
+    chosen = next((form for form in lot_forms.values() if form.is_bound), None)
+    if chosen is not None and chosen.is_valid():
+        lot = framework.lots.get(pk=int(request.POST["lot"]))
+
+        def write_terms() -> str:
+            services.lot_terms_set(lot=lot, user=_user(request), **chosen.cleaned_data)
+            messages.success(request, f"Terms for {lot.name} saved.")
+            return here
+
+        return _submit(request, chosen, write_terms)
+    if admit_form.is_bound and admit_form.is_valid():
+
+        def write_admission() -> str:
+            federation = admit_form.cleaned_data["federation"]
+            services.framework_federation_admit(framework=framework, federation=federation, user=_user(request))
+            messages.success(request, f"{federation.name} is admitted to {framework.name}.")
+            return here
+
+        return _submit(request, admit_form, write_admission)
+    return None

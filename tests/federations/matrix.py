@@ -44,6 +44,9 @@ FEDERATION_MATRIX: dict[str, dict[str, str]] = {
     # P's choice about F's joint inbox, and an offer F made for P: P's own people.
     "federations:inbox_share": _row("login", "hidden", provider_p="ok"),
     "federations:offer_withdraw": _row("login", "hidden", provider_p="ok"),
+    # A framework's small providers and federations: whoever sees the framework (the sample is A's,
+    # with P approved); A's commissioners set its lots' terms there.
+    "federations:framework_small_providers": _row("login", "hidden", commissioner_a="ok", provider_p="ok"),
     # The federated profile is open data.
     "api:federations": PUBLIC,
     "api:federation": PUBLIC,

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Organisation, User
 from commissioning import services as commissioning
-from commissioning.models import Invitation
+from commissioning.models import Framework, Invitation
 from federations import services
 from federations.models import FederatedOffer
 from geography.models import LocalAuthority
@@ -77,6 +77,7 @@ def federation_samples(cast: Cast) -> dict[str, dict[str, str]]:
         "federations:offer": {"slug": slug_f, "pk": str(invitation.pk)},
         "federations:inbox_share": {"slug": slug_f, "pk": str(membership_of_p.pk)},
         "federations:offer_withdraw": {"pk": str(federated_offer.pk)},
+        "federations:framework_small_providers": {"pk": str(Framework.objects.get(name="Framework of A").pk)},
     }
 
 
