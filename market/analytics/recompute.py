@@ -20,8 +20,10 @@
 
 from __future__ import annotations
 
+import csv
 import datetime
 import hashlib
+import io
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -173,11 +175,42 @@ def _cost_snapshot(run: RecomputeRun, figures: CostFigures) -> CostSnapshot:
     )
 
 
+# The columns COPY writes, in order (MarketSnapshot's fields but its id).
+_COPIED = [field.column for field in MarketSnapshot._meta.concrete_fields if not field.primary_key]
+
+
+def _copy_cell(value: Any) -> Any:
+    """A value as COPY's CSV reads it: an unquoted empty field is NULL, JSON as its text."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value  # str() of a float round-trips exactly, as bulk_create's parameters do
+
+
+def _market_snapshots_copy(run: RecomputeRun, markets: list[dict[str, Any]]) -> None:
+    """Every market snapshot in one COPY: eleven years are some 20,000 rows, and bulk INSERTs
+    of them were the slowest part of a recompute. Inside the caller's transaction."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for values in markets:
+        row = {"run_id": run.pk, **values}
+        writer.writerow([_copy_cell(row[column]) for column in _COPIED])
+    buffer.seek(0)
+    table = MarketSnapshot._meta.db_table
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.copy_expert(f"COPY {table} ({', '.join(_COPIED)}) FROM STDIN WITH (FORMAT csv)", buffer)
+
+
 def _publish(run: RecomputeRun, computed: Computed) -> None:
     """Write the snapshots and make the run current, in one transaction."""
     with transaction.atomic():
-        markets = [MarketSnapshot(run=run, **values) for values in computed.markets]
-        MarketSnapshot.objects.bulk_create(markets, batch_size=BATCH_SIZE)
+        _market_snapshots_copy(run, computed.markets)
+        markets = computed.markets
         costs = [_cost_snapshot(run, figures) for figures in computed.costs]
         CostSnapshot.objects.bulk_create(costs, batch_size=BATCH_SIZE)
         RecomputeRun.objects.filter(is_current=True).exclude(pk=run.pk).update(is_current=False)
