@@ -82,6 +82,9 @@ class MarketSnapshotAdmin(_ReadOnly, admin.ModelAdmin[MarketSnapshot]):
         "hhi",
         "cr4",
         "cr10",
+        "coverage_homes",
+        "coverage_places",
+        "links_newest",
         "run",
     ]
     list_filter = ["run__is_current", "as_of", "geography_level", "basis", "level", "include_local_authority"]
