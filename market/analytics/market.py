@@ -51,9 +51,11 @@ class Edition:
     name: str = ""
 
     @property
-    def key(self) -> tuple[bool, bool, str]:
-        """Two dates compare like with like when their keys are equal."""
-        return (self.has_owner_names, self.has_places, self.name)
+    def key(self) -> str:
+        """Two dates compare like with like when their registers list the same homes (the whole
+        register, or the same part of it). Names and places missing on one date need no flag:
+        a figure not measured on both dates has no change at all (None)."""
+        return self.name
 
 
 @dataclass(frozen=True)
