@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import Http404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -37,7 +37,7 @@ class MemberOutput(serializers.Serializer[object]):
     name = serializers.CharField()
     homes = serializers.SerializerMethodField()
 
-    @extend_schema(responses=MemberHomeOutput(many=True))
+    @extend_schema_field(MemberHomeOutput(many=True))
     def get_homes(self, member: Any) -> list[dict[str, object]]:
         homes = [home for home in self.context["homes"] if home.provider_organisation_id == member.pk]
         return MemberHomeOutput(homes, many=True).data  # type: ignore[return-value]
@@ -74,11 +74,11 @@ class FederationOutput(serializers.Serializer[object]):
     def get_needs(self, profile: FederatedProfile) -> list[str]:
         return [need.code for need in profile.needs]
 
-    @extend_schema(responses=RatingOutput(many=True))
+    @extend_schema_field(RatingOutput(many=True))
     def get_ratings(self, profile: FederatedProfile) -> list[dict[str, object]]:
         return [{"judgement": label, "homes": count} for label, count in profile.ratings]
 
-    @extend_schema(responses=MemberOutput(many=True))
+    @extend_schema_field(MemberOutput(many=True))
     def get_members(self, profile: FederatedProfile) -> list[dict[str, object]]:
         return MemberOutput(profile.members, many=True, context={"homes": profile.homes}).data  # type: ignore[return-value]
 

@@ -94,6 +94,13 @@ class FederationMembership(models.Model):
     shares_inbox_changed_by = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The member's consent that the coordinators read its own trust logs with authorities
+    # (read only: they never write for the member there).
+    shares_relationships = models.BooleanField(default=False)
+    shares_relationships_changed_at = models.DateTimeField(null=True, blank=True)
+    shares_relationships_changed_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["federation", "provider_organisation__name", "pk"]

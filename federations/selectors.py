@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Case, Count, Q, QuerySet, When
 
-from accounts.models import MembershipRole, OrganisationKind, User
+from accounts.models import MembershipRole, Organisation, OrganisationKind, User
 from accounts.selectors import AnyUser
 from commissioning.models import Decline, DeclineReason, Framework, FrameworkLot, Invitation, Placement
 from commissioning.selectors import invitations_visible_to
@@ -321,3 +321,16 @@ def framework_figures(framework: Framework) -> FrameworkFigures:
 def federations_admissible_to(framework: Framework) -> QuerySet[Federation]:
     admitted = FrameworkFederation.objects.filter(framework=framework).values("federation")
     return federations_public().exclude(pk__in=admitted)
+
+
+# --- The trust log ---------------------------------------------------------------------------
+
+
+def organisations_sharing_relationships_with(user: AnyUser) -> QuerySet[Organisation]:
+    """Service organisations of the active members that consent to the coordinators of their
+    federation reading their trust logs, for each federation the user coordinates. The trust
+    log reads this (trust.selectors), read only."""
+    consenting = FederationMembership.objects.filter(
+        federation__in=federations_coordinated_by(user), status=MembershipStatus.ACTIVE, shares_relationships=True
+    ).values("provider_organisation__organisation")
+    return Organisation.objects.filter(pk__in=consenting)

@@ -177,14 +177,32 @@ def _members_sync(federation: Federation) -> None:
 
 
 @transaction.atomic
+def federation_relationships_share_set(
+    *, membership: FederationMembership, user: User, shares: bool
+) -> FederationMembership:
+    """A member's administrator consents (or stops consenting) to the coordinators reading its
+    own trust logs with authorities."""
+    membership = _locked_membership(membership, MembershipStatus.ACTIVE)
+    _require_administrator(user, membership.provider_organisation)
+    if membership.shares_relationships != shares:
+        membership.shares_relationships = shares
+        membership.shares_relationships_changed_at, membership.shares_relationships_changed_by = timezone.now(), user
+        membership.save(
+            update_fields=["shares_relationships", "shares_relationships_changed_at", "shares_relationships_changed_by"]
+        )
+    return membership
+
+
+@transaction.atomic
 def federation_inbox_share_set(*, membership: FederationMembership, user: User, shares: bool) -> FederationMembership:
     """A member's administrator opts in to (or out of) the joint inbox."""
     membership = _locked_membership(membership, MembershipStatus.ACTIVE)
     _require_administrator(user, membership.provider_organisation)
-    membership.shares_inbox = shares
-    membership.shares_inbox_changed_at, membership.shares_inbox_changed_by = timezone.now(), user
-    membership.save(update_fields=["shares_inbox", "shares_inbox_changed_at", "shares_inbox_changed_by"])
-    _members_sync(membership.federation)
+    if membership.shares_inbox != shares:
+        membership.shares_inbox = shares
+        membership.shares_inbox_changed_at, membership.shares_inbox_changed_by = timezone.now(), user
+        membership.save(update_fields=["shares_inbox", "shares_inbox_changed_at", "shares_inbox_changed_by"])
+        _members_sync(membership.federation)
     return membership
 
 

@@ -358,22 +358,26 @@ def offer_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @GET_POST
 def inbox_share(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """A member's administrator chooses whether its referrals reach the joint inbox."""
+    """A member's administrator chooses what it shares with the federation: whether its referrals
+    reach the joint inbox, and whether the coordinators may read its own trust logs."""
     if repeated := form_replayed(request):
         return repeated
     leavable = selectors.memberships_leavable_by(request.user).filter(federation__organisation__slug=slug)
     membership: FederationMembership = get_object_or_404(leavable.select_related("federation"), pk=pk)
-    choice = request.POST.get("shares_inbox") if request.method == "POST" else None
+    answers = {name: request.POST.get(name) for name in ("shares_inbox", "shares_relationships")}
 
     def write() -> str:
-        services.federation_inbox_share_set(membership=membership, user=_user(request), shares=choice == "yes")
-        said = "now reach" if choice == "yes" else "no longer reach"
-        messages.success(request, f"Referrals to {membership.provider_organisation.name} {said} the joint inbox.")
+        user = _user(request)
+        services.federation_inbox_share_set(membership=membership, user=user, shares=answers["shares_inbox"] == "yes")
+        services.federation_relationships_share_set(
+            membership=membership, user=user, shares=answers["shares_relationships"] == "yes"
+        )
+        messages.success(request, f"What {membership.provider_organisation.name} shares with the federation is saved.")
         return reverse("federations:manage", args=[slug])
 
     context: dict[str, object] = {"federation": membership.federation, "membership": membership}
-    if request.method == "POST" and choice not in {"yes", "no"}:
-        return render(request, "federations/inbox_share.html", {**context, "error": "Choose yes or no."})
+    if request.method == "POST" and not all(answer in {"yes", "no"} for answer in answers.values()):
+        return render(request, "federations/inbox_share.html", {**context, "error": "Answer both questions."})
     return _confirm(request, "federations/inbox_share.html", context, write)
 
 

@@ -1,7 +1,9 @@
 """Every read of the trust log, scoped to the user, and the verification of its hash chain.
 
 A relationship is seen by the members of its two organisations and, when the counterpart is a
-federation, by the members of the federation's member providers. Staff administrators get
+federation, by the members of the federation's member providers; a member provider's own
+relationships are read (never written) by its federation's coordinators once the member
+consents (federations.selectors.organisations_sharing_relationships_with). Staff administrators get
 nothing here but `relationship_for_audited_access`, the one way into a log for them.
 """
 
@@ -20,6 +22,7 @@ from django_stubs_ext import WithAnnotations
 
 from accounts.models import Organisation
 from accounts.selectors import AnyUser
+from federations.selectors import organisations_sharing_relationships_with
 from trust.entry_types import STAGE_TYPES, spec_of
 from trust.hashing import content_digest_compute, entry_hash_compute
 from trust.models import (
@@ -50,9 +53,12 @@ def organisations_acting_for(user: AnyUser) -> QuerySet[Organisation]:
 
 
 def relationships_visible_to(user: AnyUser) -> QuerySet[Relationship]:
+    """Relationships of the organisations the user acts for, and (to read only: the user has no
+    side in them) those of federation members that consent to the coordinators reading them."""
     organisations = organisations_acting_for(user).values("pk")
+    consenting = organisations_sharing_relationships_with(user).values("pk")
     return Relationship.objects.filter(
-        Q(local_authority__in=organisations) | Q(counterpart__in=organisations)
+        Q(local_authority__in=organisations) | Q(counterpart__in=organisations) | Q(counterpart__in=consenting)
     ).select_related("local_authority", "counterpart")
 
 
