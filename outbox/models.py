@@ -12,8 +12,8 @@ class OutboxMessage(models.Model):
     written in the transaction of the write that implies it, and delivered once by the relay."""
 
     task_name = models.CharField(max_length=200)
-    args = models.JSONField(default=list, blank=True)
-    kwargs = models.JSONField(default=dict, blank=True)
+    # The task's arguments, sealed (outbox.sealing); emptied once the message is delivered.
+    sealed_call = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     # When the sweep next sends it, if it is still undelivered then: later after each send.
     next_attempt_at = models.DateTimeField(default=timezone.now)

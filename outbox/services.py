@@ -26,6 +26,7 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from outbox.beat import periodic_task_names
 from outbox.models import OutboxMessage
+from outbox.sealing import call_open, call_seal
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,10 @@ def outbox_message_add(*, task_name: str, args: list[Any], kwargs: dict[str, Any
     task_named(task_name)  # before the commit, so a wrong name fails the service, loudly
     now = timezone.now()
     message = OutboxMessage.objects.create(
-        task_name=task_name, args=args, kwargs=kwargs, created_at=now, next_attempt_at=now + FIRST_SWEEP_AFTER
+        task_name=task_name,
+        sealed_call=call_seal(args, kwargs),
+        created_at=now,
+        next_attempt_at=now + FIRST_SWEEP_AFTER,
     )
     transaction.on_commit(_publisher(message.pk))
     return message
@@ -124,21 +128,19 @@ def outbox_message_deliver(*, message_id: int) -> bool:
         except Exception as error:  # noqa: BLE001 - the task's own failure, recorded on the message
             _failure_record(message, error)
             return False
-        # A delivered message keeps its task's name and times, not its arguments: an invitation
-        # e-mail's carries the link, whose token the database otherwise holds only as a hash.
+        # A delivered message keeps its task's name and times, not its arguments.
         message.delivered_at = timezone.now()
-        message.args, message.kwargs = [], {}
-        message.save(update_fields=["delivered_at", "args", "kwargs"])
+        message.sealed_call = ""
+        message.save(update_fields=["delivered_at", "sealed_call"])
     return True
 
 
 def _effect(message: OutboxMessage) -> None:
     task = task_named(message.task_name)
+    args, kwargs = call_open(message.sealed_call)
     if message.task_name not in HANDED_OFF | periodic_task_names():
-        task(*message.args, **message.kwargs)
+        task(*args, **kwargs)
         return
-
-    args, kwargs = list(message.args), dict(message.kwargs)  # the message forgets them once delivered
 
     def hand_off() -> None:
         task.delay(*args, **kwargs)

@@ -8,12 +8,13 @@ import socket
 import time
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from config.tasks import ping_task, schedule_task
 from outbox import services
 from outbox.models import OutboxMessage
+from outbox.sealing import call_open, call_seal
 from outbox.services import outbox_message_deliver, outbox_messages_purge, outbox_sweep
 from tests.faults.conftest import sending_through
 
@@ -116,4 +117,34 @@ def test_a_delivered_invitation_e_mail_leaves_no_link_in_the_database(cast, mail
     assert token in mailoutbox[0].body  # the e-mail carries the link
     message = OutboxMessage.objects.get(task_name="accounts.invitation_email_send_task")
     assert message.delivered_at is not None
-    assert (message.args, message.kwargs) == ([], {})
+    assert message.sealed_call == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_invitation_e_mail_waiting_for_the_broker_keeps_its_link_sealed(cast, monkeypatch):
+    from accounts.models import MembershipRole
+    from accounts.services import invitation_create
+
+    monkeypatch.setattr(services, "outbox_message_publish", lambda message_id: False)  # Redis is down
+    with transaction.atomic():
+        _, token = invitation_create(
+            organisation=cast.local_authority_a,
+            email="new.person@example.org",
+            role=MembershipRole.MEMBER,
+            invited_by=cast.commissioner_a,
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM outbox_outboxmessage")
+        stored = repr(cursor.fetchall())
+    assert token not in stored  # a reader of the database cannot use the link
+    message = OutboxMessage.objects.get()
+    args, _ = call_open(message.sealed_call)
+    assert token in args[1]  # the relay can
+
+
+def test_arguments_sealed_under_a_previous_key_still_open(settings):
+    sealed = call_seal([1, "two"], {"three": 3})
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-rotated-key-" + "r" * 50
+    assert call_open(sealed) == ([1, "two"], {"three": 3})
+    assert call_seal([1], {}) != call_seal([1], {})  # each sealing is fresh
