@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Case, Count, Q, QuerySet, When
 
@@ -23,7 +24,7 @@ from federations.models import (
     MembershipStatus,
 )
 from geography.models import LocalAuthority, Region
-from providers.models import Federation, Home, Judgement, Need, ProviderOrganisation
+from providers.models import Federation, Home, HomeKind, Judgement, Need, ProviderOrganisation
 from providers.selectors import homes_open_on
 
 
@@ -334,3 +335,83 @@ def organisations_sharing_relationships_with(user: AnyUser) -> QuerySet[Organisa
         federation__in=federations_coordinated_by(user), status=MembershipStatus.ACTIVE, shares_relationships=True
     ).values("provider_organisation__organisation")
     return Organisation.objects.filter(pk__in=consenting)
+
+
+# --- The market, with federations as groupings -------------------------------------------------
+
+
+@dataclass
+class Concentration:
+    hhi: int  # sum of squared percent shares of places, 0-10,000
+    cr4: float  # percent of places held by the four largest owners
+    owners: int
+
+
+@dataclass
+class FederatedMarket:
+    """England's children's homes market on a date, on places: the federated share, and the
+    concentration as owned and "if each federation counted as one owner" (a scenario, never a
+    statement about ownership)."""
+
+    as_of: datetime.date
+    places: int
+    homes_without_places: int
+    places_federated: int
+    by_federation: list[tuple[Federation, int]]
+    as_owned: Concentration | None
+    federations_as_one: Concentration | None
+
+    @property
+    def federated_share_percent(self) -> float | None:
+        return round(100 * self.places_federated / self.places, 1) if self.places else None
+
+
+def _concentration(places_by_owner: Counter[object]) -> Concentration | None:
+    total = sum(places_by_owner.values())
+    if not total:
+        return None
+    shares = sorted((100 * places / total for places in places_by_owner.values()), reverse=True)
+    return Concentration(hhi=round(sum(share * share for share in shares)), cr4=round(sum(shares[:4]), 1),
+                         owners=len(shares))  # fmt: skip
+
+
+def _federation_of_provider() -> dict[int, Federation]:
+    """Each provider's federation (the first by name if it belongs to several), among public ones."""
+    active = FederationMembership.objects.filter(
+        status=MembershipStatus.ACTIVE, federation__in=federations_public()
+    ).select_related("federation__organisation")
+    federation_of: dict[int, Federation] = {}
+    for membership in active.order_by("federation__name", "pk"):
+        federation_of.setdefault(membership.provider_organisation_id, membership.federation)
+    return federation_of
+
+
+def federated_market(*, as_of: datetime.date, resolutions: dict[int, Any]) -> FederatedMarket:
+    """`resolutions` is home id -> ultimate owner resolution (ownership.pages.resolutions_on). A
+    home whose ultimate owner is not known counts under its registered provider, the nearest
+    owner known; homes without places are counted apart, never as zero."""
+    federation_of = _federation_of_provider()
+    homes = (
+        homes_open_on(as_of).filter(kind=HomeKind.CHILDRENS_HOME).values_list("pk", "provider_organisation", "places")
+    )
+    as_owned: Counter[object] = Counter()
+    as_one: Counter[object] = Counter()
+    federated: Counter[Federation] = Counter()
+    without_places = 0
+    for home_id, provider_id, places in homes:
+        if places is None:
+            without_places += 1
+            continue
+        resolution = resolutions.get(home_id)
+        owner = ("owner", resolution.owner.pk) if resolution and resolution.owner else ("provider", provider_id)
+        federation = federation_of.get(provider_id)
+        as_owned[owner] += places
+        as_one[("federation", federation.pk) if federation else owner] += places
+        if federation:
+            federated[federation] += places
+    return FederatedMarket(
+        as_of=as_of, places=sum(as_owned.values()), homes_without_places=without_places,
+        places_federated=sum(federated.values()),
+        by_federation=sorted(federated.items(), key=lambda item: (-item[1], item[0].name)),
+        as_owned=_concentration(as_owned), federations_as_one=_concentration(as_one),
+    )  # fmt: skip

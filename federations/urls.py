@@ -6,6 +6,8 @@ app_name = "federations"
 
 urlpatterns = [
     path("federations/", views.federation_list, name="list"),
+    # Before the federations' own pages: no federation can take this path as its slug.
+    path("federations/in-the-market/", views.federations_in_the_market, name="market"),
     path("federations/<slug:slug>/", views.federation_detail, name="detail"),
     path("your-federations/", views.yours, name="yours"),
     path("frameworks/<int:pk>/small-providers/", views.framework_small_providers, name="framework_small_providers"),

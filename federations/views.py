@@ -36,6 +36,7 @@ from federations.forms import (
 )
 from federations.models import CoordinatorAppointment, FederatedOffer, FederationMembership
 from federations.selectors import FrameworkFigures
+from ownership import pages
 from providers.models import Federation
 
 GET_POST = require_http_methods(["GET", "POST"])
@@ -441,3 +442,16 @@ def _framework_post(
 
         return _submit(request, admit_form, write_admission)
     return None
+
+
+# --- The market, with federations as groupings -------------------------------------------------
+
+
+@login_not_required
+@require_GET
+def federations_in_the_market(request: HttpRequest) -> HttpResponse:
+    """The federated share of places and concentration "if each federation counted as one
+    owner": a scenario for the planner, beside the market as owned."""
+    as_of = pages.today()
+    figures = selectors.federated_market(as_of=as_of, resolutions=pages.resolutions_on(as_of))
+    return render(request, "federations/market.html", {"figures": figures})

@@ -23,6 +23,7 @@ COORDINATOR_OF_F = _row("login", "hidden", provider_p="ok")
 FEDERATION_MATRIX: dict[str, dict[str, str]] = {
     "federations:list": PUBLIC,
     "federations:detail": PUBLIC,
+    "federations:market": PUBLIC,
     # Provider staff (P and Q) see their federations and invitations.
     "federations:yours": _row("login", "hidden", provider_p="ok", provider_q="ok"),
     # Only a provider's administrator forms a federation (Q's person is a plain member).
