@@ -29,9 +29,9 @@ from ownership.services import provider_entity_ensure
 from providers.models import Vacancy
 from tests.commissioning.samples import commissioning_samples
 from tests.conftest import Cast
+from tests.factories import HomeFactory
 from tests.federations.matrix import FEDERATION_MATRIX
 from tests.federations.samples import federation_samples
-from tests.factories import HomeFactory
 from tests.market.snapshot_factories import NORTH_EAST, market_over_time
 from tests.trust.matrix_api import API_MATRIX, api_samples
 from tests.trust.matrix_pages import PAGE_MATRIX, page_samples
