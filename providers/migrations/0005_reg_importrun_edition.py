@@ -16,35 +16,38 @@ def holdings_from_observations(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('providers', '0004_seed_needs'),
+        ("providers", "0004_seed_needs"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='importrun',
-            name='has_owner_names',
+            model_name="importrun",
+            name="has_owner_names",
             field=models.BooleanField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='importrun',
-            name='has_places',
+            model_name="importrun",
+            name="has_places",
             field=models.BooleanField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='importrun',
-            name='is_complete_register',
-            field=models.BooleanField(blank=True, help_text='False when the file lists only some registered providers (e.g. inspected).', null=True),
+            model_name="importrun",
+            name="is_complete_register",
+            field=models.BooleanField(
+                blank=True,
+                help_text="False when the file lists only some registered providers (e.g. inspected).",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='importrun',
-            name='lists',
-            field=models.CharField(blank=True, help_text='What the register lists, in plain words.', max_length=255),
+            model_name="importrun",
+            name="lists",
+            field=models.CharField(blank=True, help_text="What the register lists, in plain words.", max_length=255),
         ),
         migrations.AddField(
-            model_name='importrun',
-            name='lists_source',
+            model_name="importrun",
+            name="lists_source",
             field=models.CharField(blank=True, help_text="Where 'lists' comes from.", max_length=255),
         ),
         migrations.RunPython(holdings_from_observations, migrations.RunPython.noop),

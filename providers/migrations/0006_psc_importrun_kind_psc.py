@@ -4,15 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('providers', '0005_reg_importrun_edition'),
+        ("providers", "0005_reg_importrun_edition"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='importrun',
-            name='kind',
-            field=models.CharField(choices=[('ofsted', 'Ofsted provider-level register'), ('bods', 'Beneficial Ownership Data Standard statements'), ('curated', 'Curated ownership edges'), ('psc', 'Companies House PSC snapshot')], max_length=10),
+            model_name="importrun",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("ofsted", "Ofsted provider-level register"),
+                    ("bods", "Beneficial Ownership Data Standard statements"),
+                    ("curated", "Curated ownership edges"),
+                    ("psc", "Companies House PSC snapshot"),
+                ],
+                max_length=10,
+            ),
         ),
     ]

@@ -5,27 +5,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='OfficialTotal',
+            name="OfficialTotal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('as_of', models.DateField(help_text='The date the figures describe (31 March of a year).')),
-                ('homes', models.PositiveIntegerField(help_text="Children's homes, as Ofsted counts them.")),
-                ('places', models.PositiveIntegerField(blank=True, help_text='Their places; blank when not given.', null=True)),
-                ('source', models.CharField(help_text='Where the figures come from, in words.', max_length=255)),
-                ('source_date', models.DateField(blank=True, null=True)),
-                ('loaded_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("as_of", models.DateField(help_text="The date the figures describe (31 March of a year).")),
+                ("homes", models.PositiveIntegerField(help_text="Children's homes, as Ofsted counts them.")),
+                (
+                    "places",
+                    models.PositiveIntegerField(blank=True, help_text="Their places; blank when not given.", null=True),
+                ),
+                ("source", models.CharField(help_text="Where the figures come from, in words.", max_length=255)),
+                ("source_date", models.DateField(blank=True, null=True)),
+                ("loaded_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['as_of', '-source_date'],
-                'constraints': [models.UniqueConstraint(fields=('as_of', 'source'), name='official_total_one_per_source_and_date')],
+                "ordering": ["as_of", "-source_date"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("as_of", "source"), name="official_total_one_per_source_and_date")
+                ],
             },
         ),
     ]
