@@ -29,6 +29,7 @@ def _navigation(request: HttpRequest, memberships: list[Membership]) -> list[dic
         {"label": "Home", "url": reverse("home")},
         {"label": "Children's homes", "url": reverse("registry:homes")},
         {"label": "Dashboards", "url": reverse("market:dashboards")},
+        {"label": "Federations", "url": reverse("federations:list")},
     ]
     if request.user.is_authenticated:
         items += [

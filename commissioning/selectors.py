@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.models import Organisation, OrganisationKind
 from accounts.selectors import AnyUser
 from commissioning.models import Invitation, Offer, Placement, PlacementRequest
-from providers.models import ProviderOrganisation
+from providers.models import Federation, ProviderOrganisation
 
 ENDING_SOON_DAYS = 28
 
@@ -51,6 +51,22 @@ def provider_organisations_acted_for(user: AnyUser) -> QuerySet[ProviderOrganisa
     return ProviderOrganisation.objects.filter(
         Q(organisation__in=organisations) | Q(federations__organisation__in=organisations)
     ).distinct()
+
+
+def federation_answering_for(user: AnyUser, provider_organisation: ProviderOrganisation) -> Federation | None:
+    """The federation through which the user answers for the provider, when they are not the
+    provider's own staff: its offers are made from the federation's joint inbox, which records
+    them and tells the member (the federations app)."""
+    own = _member_organisations(user, {OrganisationKind.PROVIDER})
+    if own.filter(provider_organisation=provider_organisation).exists():
+        return None
+    federations = _member_organisations(user, {OrganisationKind.FEDERATION}).values("pk")
+    return (
+        Federation.objects.filter(organisation__in=federations, members=provider_organisation)
+        .select_related("organisation")
+        .order_by("name", "pk")
+        .first()
+    )
 
 
 # --- Referrals -------------------------------------------------------------------------

@@ -306,6 +306,9 @@ def offer_create(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = _answerable(request, pk, {Invitation.Status.OPEN, Invitation.Status.OFFERED})
     if isinstance(invitation, HttpResponse):
         return invitation
+    federation = selectors.federation_answering_for(request.user, invitation.provider_organisation)
+    if federation is not None:  # a coordinator offers for a member from the joint inbox
+        return redirect("federations:offer", slug=federation.organisation.slug, pk=invitation.pk)
     form = OfferForm(request.POST or None, homes=invitation.homes.order_by("urn"))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

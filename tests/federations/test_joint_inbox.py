@@ -213,3 +213,13 @@ def _federated(candidates):
     from commissioning.matching import _with_federations
 
     return _with_federations(candidates)
+
+
+def test_commissionings_offer_page_sends_a_coordinator_to_the_joint_inbox(inbox: Inbox, cast: Cast, client: Client):
+    """So every offer a coordinator makes for a member is recorded and the member told."""
+    to_p = inbox.invitation(cast.provider_organisation_p)
+    client.force_login(inbox.coordinator)
+    response = client.get(reverse("commissioning:offer_create", args=[to_p.pk]))
+    assert response["Location"] == reverse("federations:offer", args=[inbox.federation.organisation.slug, to_p.pk])
+    client.force_login(cast.provider_p)  # the member's own people offer as before
+    assert client.get(reverse("commissioning:offer_create", args=[to_p.pk])).status_code == 200

@@ -160,3 +160,8 @@ def test_a_dissolved_federation_leaves_the_list_and_its_page_says_why(world, cli
     page = client.get(reverse("federations:detail", args=[federation.organisation.slug])).content.decode()
     assert "dissolved on" in page
     assert "Members merged." in page
+
+
+def test_every_page_leads_to_the_federations(reference_data, client: Client):
+    page = client.get(reverse("registry:homes")).content.decode()
+    assert f'href="{reverse("federations:list")}"' in page
