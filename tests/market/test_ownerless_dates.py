@@ -10,7 +10,7 @@ import pytest
 
 from market.models import ENGLAND_CODE, MarketSnapshot
 from ownership.models import Entity
-from providers.models import Home, ImportRun, Sector
+from providers.models import Home, ImportRun, ProviderOrganisation, Sector
 from registry.models import OfficialTotal
 from tests.market.test_analytics import authority, observe, provider, recompute, snapshot
 from tests.market.test_dashboards import csv_rows, page_text, visible_text
@@ -100,7 +100,7 @@ def test_from_an_ownerless_register_counts_change_and_owner_figures_have_no_chan
     assert snapshot(as_of=MARCH_2018, basis="homes").hhi == 10000.0
 
 
-def _held_by_fund(name: str, observed_on: datetime.date) -> Entity:
+def _held_by_fund(name: str, observed_on: datetime.date) -> ProviderOrganisation:
     organisation = provider(name)
     MajorityShareholdingFactory(
         subject=organisation.entity, interested_party=PrivateEquityFirmFactory(), observed_on=observed_on

@@ -126,6 +126,8 @@ def test_the_2025_register_gives_the_published_concentration(reference_data):
         include_local_authority=True,
     )
     assert england.hhi == pytest.approx(41.5, abs=0.5)
+    assert england.cr4 is not None
+    assert england.cr10 is not None
     assert (round(england.cr4, 2), round(england.cr10, 2), england.owners) == (8.82, 14.20, 1316)
     # 3,946 homes of type "Children's home" with 14,275 places.
     assert (england.homes, england.units) == (3946, 14275)

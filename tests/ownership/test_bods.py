@@ -6,6 +6,7 @@ import datetime
 import io
 import json
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from bods_fixtures import load
@@ -317,7 +318,8 @@ def test_round_trip_keeps_every_unspecified_party_and_the_second_import_changes_
 
     assert bods.statements_problems(exported) == []
     assert [s["recordType"] for s in exported] == ["entity"] * 3 + ["relationship"] * 4  # no entity for nobody
-    parties = {s["recordDetails"]["subject"]: [] for s in exported if s["recordType"] == "relationship"}
+    relationships = [s for s in exported if s["recordType"] == "relationship"]
+    parties: dict[str, list[Any]] = {s["recordDetails"]["subject"]: [] for s in relationships}
     for s in exported:
         if s["recordType"] == "relationship":
             parties[s["recordDetails"]["subject"]].append(s["recordDetails"]["interestedParty"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from bods_fixtures import load
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 DEEP = "[" * 100_000 + "]" * 100_000  # json.loads raised RecursionError on this
 
 
-def graph() -> tuple[list[dict], list[dict]]:
+def graph() -> tuple[list[Any], list[Any]]:
     return list(Entity.objects.order_by("pk").values()), list(Interest.objects.order_by("pk").values())
 
 

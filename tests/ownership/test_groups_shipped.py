@@ -32,11 +32,8 @@ def owners_2023(reference_data, settings) -> Counter[str]:
         )
     )
     resolved = ultimate_owners_of_providers(MARCH_2023, [p for p in providers if p is not None])
-    return Counter(
-        resolved[p].owner.name
-        for p in providers
-        if p in resolved and resolved[p].owner is not None  # type: ignore[union-attr]
-    )
+    owners = [resolved[p].owner for p in providers if p in resolved]
+    return Counter(owner.name for owner in owners if owner is not None)
 
 
 def test_caretech_and_keys_are_one_owner_each_in_2023(owners_2023):

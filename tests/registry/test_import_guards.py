@@ -9,6 +9,7 @@ import re
 import struct
 import tracemalloc
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import openpyxl
@@ -271,7 +272,7 @@ def test_the_real_registers_in_turn_are_never_refused(reference_data):
 MEGABYTE = 1 << 20
 
 
-def xlsx_register(path: Path, rows: list[list[object]]) -> Path:
+def xlsx_register(path: Path, rows: Sequence[Sequence[object]]) -> Path:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.append(["Children's social care data in England - Provider level as at 31 March 2025"])

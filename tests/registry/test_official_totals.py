@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pandas as pd  # type: ignore[import-untyped]
@@ -17,7 +19,7 @@ from registry.selectors import register_editions
 pytestmark = pytest.mark.django_db
 
 MARCH_2024 = datetime.date(2024, 3, 31)
-REGISTER = [
+REGISTER: list[list[object]] = [
     ["Children's social care data in England 2024 - Provider level as at 31 March 2024"],
     ["URN", "Provision type", "Local authority", "Sector", "Places", "Organisation which owns the provider"],
     ["SC000001", "Children's home", "Lancashire", "Private", 4, "Keys Ltd"],
@@ -53,7 +55,7 @@ EXPECTED = [
 ]
 
 
-def write_release(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+def write_release(path: Path, sheets: Mapping[str, Sequence[Sequence[object]]]) -> Path:
     if path.suffix == ".xlsx":
         workbook = openpyxl.Workbook()
         workbook.remove(workbook.active)
@@ -104,7 +106,7 @@ def test_a_release_without_a_time_series_stores_no_totals(reference_data, tmp_pa
 
 
 def test_a_count_of_about_two_thousand_is_not_taken_for_a_year():
-    grid = [
+    grid: list[list[Any]] = [
         ["Year", "Children's homes", "Places"],
         ["31 March 2015", 2015, 8000],
         ["31 March 2016", 2016, 8518],

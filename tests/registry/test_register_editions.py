@@ -7,6 +7,7 @@ import csv
 import datetime
 import io
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import openpyxl
@@ -38,9 +39,9 @@ BASE = {
 }
 
 
-def write_register(path: Path, header: list[str], rows: list[list[object]], title: str = TITLE) -> Path:
+def write_register(path: Path, header: list[str], rows: Sequence[Sequence[object]], title: str = TITLE) -> Path:
     """A register in the format its suffix names: CSV, XLSX or ODS, a title row above the header."""
-    grid = [[title] + [""] * (len(header) - 1), header, *rows]
+    grid: list[Sequence[object]] = [[title] + [""] * (len(header) - 1), header, *rows]
     if path.suffix == ".csv":
         buffer = io.StringIO()
         csv.writer(buffer).writerows(grid)
