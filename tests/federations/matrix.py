@@ -51,4 +51,17 @@ FEDERATION_MATRIX: dict[str, dict[str, str]] = {
     # The federated profile is open data.
     "api:federations": PUBLIC,
     "api:federation": PUBLIC,
+    # The administration site only reads the federations' history: nobody adds or deletes there.
+    **{
+        f"admin:federations_{model}_{action}": _row("login", "forbidden")
+        for model in (
+            "federationprofile",
+            "federationmembership",
+            "coordinatorappointment",
+            "federatedoffer",
+            "lotterms",
+            "frameworkfederation",
+        )
+        for action in ("add", "delete")
+    },
 }
