@@ -56,7 +56,9 @@ class ImportRunAdmin(admin.ModelAdmin[ImportRun]):
 @admin.register(Federation)
 class FederationAdmin(admin.ModelAdmin[Federation]):
     list_display = ["name", "organisation"]
-    filter_horizontal = ["members"]
+    # Members join by their administrators' consent and choose the joint inbox themselves (the
+    # federations app keeps the record); the administration site only shows who shares it.
+    readonly_fields = ["members"]
 
 
 @admin.register(Need)
