@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from config.pagination import page_of
 from ownership import pages
 from ownership.models import OwnerType
 
@@ -21,7 +22,11 @@ def owner(request: HttpRequest, pk: int) -> HttpResponse:
         diagram, height = pages.chain_diagram(example.chain[0].subject, example)
     else:
         diagram, height = pages.chain_diagram(entity, own_resolution)
+    # A page of the homes at a time (a large group owns hundreds); the figures above the list
+    # count every home. By URN then id, so each home is on exactly one page.
+    homes = page_of(request, sorted(summary.homes, key=lambda home: (home.urn, home.pk)))
     context = {
+        **homes,
         "summary": summary,
         "is_top": is_top,
         "example": example,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
 from ownership.models import Entity, Interest, OwnerTypeOverride
 from ownership.services import provider_entity_ensure
-from providers.models import HomeKind, Sector
+from providers.models import Home, HomeKind, Sector
 from tests.factories import HomeFactory, RegistryProviderFactory
 from tests.ownership.factories import acorn_market
 
@@ -225,3 +227,43 @@ def test_owner_figures_count_childrens_homes_only_as_the_dashboards_do(client: C
     assert (body["places"], body["share_of_england_places"]) == (10, pytest.approx(71.4286, abs=1e-4))
     assert (rows[0]["name"], rows[0]["homes"], rows[0]["places"]) == ("Oakfield Capital Partners", 2, 10)
     assert "as the market dashboards do" in text
+
+
+OWNER_PAGE_HOME = re.compile(r'href="/registry/homes/(SC\d+)/"')
+
+
+def test_an_owner_page_lists_its_homes_a_page_at_a_time_and_counts_them_all(client: Client, market):
+    """A large group ultimately owns hundreds of homes: the list comes 25 to a page, by URN, each
+    home on exactly one page, while the figures above it count every home."""
+    provider = market["a"].provider_organisation
+    HomeFactory.create_batch(28, provider_organisation=provider, places=1)  # 30 homes owned in all
+    owned = sorted(
+        Home.objects.filter(provider_organisation__in=[provider, market["b"].provider_organisation]).values_list(
+            "urn", flat=True
+        )
+    )
+    url = f"/registry/owners/{market['fund'].pk}/"
+
+    first = client.get(url).content.decode()
+    second = client.get(f"{url}?page=2").content.decode()
+
+    assert OWNER_PAGE_HOME.findall(first) == owned[:25]
+    assert OWNER_PAGE_HOME.findall(second) == owned[25:]
+    assert "Ultimately owns 30 children's homes with 38 places" in first
+    assert "Ultimately owns 30 children's homes with 38 places" in second
+    assert "Homes 1 to 25 of 30, by URN." in first
+    assert 'href="?page=2#homes" rel="next"' in first
+    assert 'href="?page=1#homes" rel="prev"' in second
+
+
+def test_a_bad_page_of_an_owners_homes_shows_the_nearest_page(client: Client, market):
+    HomeFactory.create_batch(28, provider_organisation=market["a"].provider_organisation, places=1)
+    url = f"/registry/owners/{market['fund'].pk}/"
+    second = OWNER_PAGE_HOME.findall(client.get(f"{url}?page=2").content.decode())
+
+    past_the_end = client.get(f"{url}?page=99")
+    not_a_number = client.get(f"{url}?page=first")
+
+    assert past_the_end.status_code == not_a_number.status_code == 200
+    assert OWNER_PAGE_HOME.findall(past_the_end.content.decode()) == second
+    assert "Homes 1 to 25 of 30" in not_a_number.content.decode()
