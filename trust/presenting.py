@@ -9,7 +9,7 @@ entry from that, so a page of fifty entries costs a handful of queries, not fift
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.urls import reverse
@@ -403,9 +403,9 @@ class CaseRow:
     stage: str
 
 
-def cases_present(relationship: Relationship) -> list[CaseRow]:
+def cases_present(cases: Iterable[RestorativeCase]) -> list[CaseRow]:
     rows = []
-    for case in restorative_cases_of(relationship):
+    for case in cases:
         if case.closed_at is not None:
             rows.append(CaseRow(case, f"Closed {long_date(case.closed_at)}"))
             continue

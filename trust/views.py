@@ -180,6 +180,38 @@ def _timeline_page(request: HttpRequest, relationship: Relationship) -> tuple[En
     return filter_form, paginator.get_page(request.GET.get("page"))
 
 
+# The side lists of the relationship page each turn their own pages (?commitments_page=2), so
+# that turning one leaves the log and the others where they were.
+SIDE_LISTS = ("commitments_page", "cases_page", "redactions_page")
+SIDE_LIST_PER_PAGE = 10
+
+
+def _timeline_query(request: HttpRequest, filter_form: EntryFilterForm) -> str:
+    """The log's page links keep its filter and the side lists' pages."""
+    kept = {"type": filter_form.cleaned_data["type"]} if filter_form.is_valid() else {}
+    kept |= {name: request.GET[name] for name in SIDE_LISTS if name in request.GET}
+    return urlencode(kept)
+
+
+def _side_lists(request: HttpRequest, relationship: Relationship) -> dict[str, Any]:
+    """Open commitments (soonest due first), restorative cases (newest first) and redaction
+    requests waiting (oldest first), a page each; every order ends on the id, so pages are stable."""
+    commitments = commitments_of(relationship).filter(status=CommitmentStatus.OPEN).order_by("due_date", "pk")
+    cases = page_of(
+        request,
+        restorative_cases_of(relationship).order_by("-opened_at", "-pk"),
+        SIDE_LIST_PER_PAGE,
+        param="cases_page",
+    )
+    cases["rows"] = cases_present(cases["page"].object_list)
+    redactions = redaction_requests_pending_of(relationship).order_by("requested_at", "pk")
+    return {
+        "open_commitments": page_of(request, commitments, SIDE_LIST_PER_PAGE, param="commitments_page"),
+        "cases": cases,
+        "redactions": page_of(request, redactions, SIDE_LIST_PER_PAGE, param="redactions_page"),
+    }
+
+
 @require_GET
 def relationship_detail(request: HttpRequest, pk: int) -> HttpResponse:
     relationship = _relationship(request, pk)
@@ -191,17 +223,15 @@ def relationship_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "other_side": _other_side(relationship, sides),
         "filter_form": filter_form,
         "page": page,
-        "query_string": urlencode({"type": filter_form.cleaned_data["type"]}) if filter_form.is_valid() else "",
+        "query_string": _timeline_query(request, filter_form),
         "entries": entries_present(list(page.object_list), lookup_for(relationship, sides)),
         "indicators": indicators_present(relationship),
         "pulse_definition": DEFINITIONS["pulse_trend"],
         "chain": report,
         "chain_message": chain_message(report),
-        "open_commitments": commitments_of(relationship).filter(status=CommitmentStatus.OPEN),
         "today": timezone.localdate(),
-        "cases": cases_present(relationship),
         "pulse_trend": pulse_trend_present(relationship),
-        "redactions": list(redaction_requests_pending_of(relationship)),
+        **_side_lists(request, relationship),
     }
     return render(request, "trust/relationship_detail.html", context)
 
