@@ -21,8 +21,6 @@ from config.pagination import page_of
 from providers.forms import errors_onto
 from providers.models import ProviderOrganisation
 
-SEARCH_RESULTS = 25
-
 
 def frameworks(request: HttpRequest) -> HttpResponse:
     if not (is_commissioner(request.user) or is_provider_staff(request.user)):
@@ -35,6 +33,7 @@ def frameworks(request: HttpRequest) -> HttpResponse:
 def framework(request: HttpRequest, pk: int) -> HttpResponse:
     shown = get_object_or_404(selectors.frameworks_visible_to(request.user), pk=pk)
     context = {
+        **page_of(request, shown.approved_providers.order_by("name", "pk")),
         "framework": shown,
         "can_edit": selectors.frameworks_editable_by(request.user).filter(pk=pk).exists(),
     }
@@ -83,10 +82,17 @@ def framework_providers(request: HttpRequest, pk: int) -> HttpResponse:
     editable = get_object_or_404(selectors.frameworks_editable_by(request.user), pk=pk)
     search = ProviderSearchForm(request.GET or None)
     query = search.cleaned_data["q"] if search.is_valid() else ""
-    approved = editable.approved_providers.order_by("name")
-    matches = selectors.registry_providers_named(query).exclude(pk__in=approved.values("pk"))
-    results = list(matches[:SEARCH_RESULTS]) if query else []
-    context = {"framework": editable, "search": search, "query": query, "results": results, "approved": approved}
+    approved = editable.approved_providers.order_by("name", "pk")
+    # Every match, a page at a time (?page=), beside the approved providers' own pages
+    # (?approved_page=); by name then id, so providers of the same name never share or skip a page.
+    matches = selectors.registry_providers_named(query).exclude(pk__in=approved.values("pk")).order_by("name", "pk")
+    context = {
+        "framework": editable,
+        "search": search,
+        "query": query,
+        "results": page_of(request, matches),  # none without a query
+        "approved": page_of(request, approved, param="approved_page"),
+    }
     return render(request, "commissioning/frameworks/providers.html", context)
 
 

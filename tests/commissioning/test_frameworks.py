@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -235,3 +236,64 @@ def test_empty_states(client: Client, cast: Cast):
 
     assert "Your authority is not in any framework yet." in commissioner
     assert "Your organisation is not approved on any framework yet." in provider
+
+
+APPROVE_BUTTON = re.compile(r'name="provider" value="(\d+)"><input type="hidden" name="action" value="approve"')
+REMOVE_BUTTON = re.compile(r'name="provider" value="(\d+)"><input type="hidden" name="action" value="remove"')
+
+
+def _sunrises(count: int) -> list[int]:
+    """Providers named alike, two of each name, in the order the search lists them (name, then id)."""
+    made = [
+        RegistryProviderFactory(name=f"Sunrise Care {number // 2:02d} Limited", normalised_name=f"SUNRISE {number}")
+        for number in range(count)
+    ]
+    return [provider.pk for provider in sorted(made, key=lambda provider: (provider.name, provider.pk))]
+
+
+def test_the_provider_search_shows_every_match_a_page_at_a_time(client: Client, framework: Framework, cast: Cast):
+    expected = _sunrises(27)
+    client.force_login(cast.commissioner_a)
+    url = f"/frameworks/{framework.pk}/providers/"
+
+    first = client.get(url, {"q": "sunrise"}).content.decode()
+    second = client.get(url, {"q": "sunrise", "page": "2"}).content.decode()
+
+    assert [int(pk) for pk in APPROVE_BUTTON.findall(first)] == expected[:25]
+    assert [int(pk) for pk in APPROVE_BUTTON.findall(second)] == expected[25:]
+    assert "Providers 1 to 25 of 27, by name." in first
+    assert 'href="?q=sunrise&amp;page=2" rel="next"' in first
+
+
+def test_a_bad_page_of_the_provider_search_shows_the_nearest_page(client: Client, framework: Framework, cast: Cast):
+    expected = _sunrises(27)
+    client.force_login(cast.commissioner_a)
+    url = f"/frameworks/{framework.pk}/providers/"
+
+    past_the_end = client.get(url, {"q": "sunrise", "page": "99"})
+    not_a_number = client.get(url, {"q": "sunrise", "page": "last"})
+
+    assert past_the_end.status_code == not_a_number.status_code == 200
+    assert [int(pk) for pk in APPROVE_BUTTON.findall(past_the_end.content.decode())] == expected[25:]
+    assert [int(pk) for pk in APPROVE_BUTTON.findall(not_a_number.content.decode())] == expected[:25]
+
+
+def test_approved_providers_come_a_page_at_a_time_apart_from_the_search(
+    client: Client, framework: Framework, cast: Cast
+):
+    for pk in _sunrises(26):  # with provider P, 27 approved
+        framework.approved_providers.add(pk)
+    expected = list(framework.approved_providers.order_by("name", "pk").values_list("pk", flat=True))
+    client.force_login(cast.commissioner_a)
+    url = f"/frameworks/{framework.pk}/providers/"
+
+    first = client.get(url, {"q": "sunrise", "page": "3"}).content.decode()
+    second = client.get(url, {"q": "sunrise", "page": "3", "approved_page": "2"}).content.decode()
+    detail = [client.get(f"/frameworks/{framework.pk}/", {"page": page}).content.decode() for page in ("1", "2")]
+
+    assert [int(pk) for pk in REMOVE_BUTTON.findall(first)] == expected[:25]
+    assert [int(pk) for pk in REMOVE_BUTTON.findall(second)] == expected[25:]
+    assert 'href="?q=sunrise&amp;page=3&amp;approved_page=2" rel="next"' in first
+    assert "No provider in the register matches" in first  # every Sunrise is approved already
+    assert [page.count("<li>Sunrise Care") for page in detail] == [24, 2]  # provider P sorts first
+    assert 'href="?page=2#approved" rel="next"' in detail[0]
