@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from config.pagination import page_of
 from ownership import pages
 from ownership import selectors as ownership_selectors
 from ownership.models import OwnerType
@@ -96,6 +97,9 @@ def provider(request: HttpRequest, pk: int) -> HttpResponse:
         "provider": provider_organisation,
         "entity": entity,
         "resolution": resolution,
-        "homes": provider_organisation.homes.select_related("local_authority").order_by("closed_on", "urn"),
+        # A page at a time: a large provider has registered hundreds of homes over the years.
+        **page_of(
+            request, provider_organisation.homes.select_related("local_authority").order_by("closed_on", "urn", "pk")
+        ),
     }
     return render(request, "registry/provider.html", context)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 import pytest
@@ -10,7 +11,10 @@ from django.test import Client
 
 from ownership.models import Entity, Interest, OwnerTypeOverride
 from providers.models import Home, HomeObservation, ImportRun, Judgement, Sector
+from tests.factories import HomeFactory
 from tests.ownership.factories import acorn_market
+
+PROVIDER_PAGE_HOME = re.compile(r'href="/registry/homes/(SC\d+)/"')
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +146,21 @@ def test_a_page_of_results_is_built_once_per_registry_state(client: Client, mark
     pages.registry_changed()  # what a curator's edit in the admin calls
     assert "2 homes" in client.get("/registry/").content.decode()
     assert client.get("/api/v1/homes/").json()["count"] == 2
+
+
+def test_a_provider_page_lists_its_homes_a_page_at_a_time(client: Client, market):
+    """Closed homes first (by when they closed), then open ones, by URN; each home on one page."""
+    provider = market["b"].provider_organisation
+    HomeFactory.create_batch(26, provider_organisation=provider)  # 27 homes in all
+    Home.objects.filter(urn__in=sorted(provider.homes.values_list("urn", flat=True))[-2:]).update(
+        closed_on=datetime.date(2024, 3, 31)
+    )
+    expected = list(provider.homes.order_by("closed_on", "urn").values_list("urn", flat=True))
+    url = f"/registry/providers/{provider.pk}/"
+
+    pages = [client.get(url, {"page": page}).content.decode() for page in ("1", "2", "99", "none")]
+
+    shown = [PROVIDER_PAGE_HOME.findall(page) for page in pages]
+    assert shown == [expected[:25], expected[25:], expected[25:], expected[:25]]
+    assert "Homes 1 to 25 of 27." in pages[0]
+    assert 'href="?page=2#homes" rel="next"' in pages[0]
