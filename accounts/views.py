@@ -50,10 +50,15 @@ def notifications(request: HttpRequest) -> HttpResponse:
 def organisation(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = get_object_or_404(selectors.organisations_visible_to(request.user), slug=slug)
     can_manage = selectors.organisations_managed_by(request.user).filter(pk=organisation.pk).exists()
+    # Expired invitations stay listed until revoked, so they come a page at a time too, with
+    # their own ?invitations_page= beside the members' ?page=.
+    pending = selectors.pending_invitations_of(organisation).order_by("-created_at", "-pk")
+    invitations = page_of(request, pending if can_manage else pending.none(), param="invitations_page")
     context = {
         "organisation": organisation,
         **page_of(request, selectors.members_of(organisation)),
-        "invitations": selectors.pending_invitations_of(organisation) if can_manage else [],
+        "invitations": invitations["page"],
+        "invitations_query": invitations["query_string"],
         "can_manage": can_manage,
     }
     return render(request, "accounts/organisation.html", context)
