@@ -15,7 +15,7 @@ from commissioning.selectors import inbox_of
 from demo.federation import COORDINATOR_EMAIL, FEDERATION_NAME
 from demo.journey import demo_journey_load
 from demo.services import demo_load
-from federations.models import FederationMembership, MembershipStatus
+from federations.models import FederationMembership, FederationProfile, MembershipStatus
 from geography.models import LocalAuthority
 from providers.models import Federation, ProviderOrganisation
 from tests.demo.conftest import PASSWORD, registry_create
@@ -53,7 +53,7 @@ def test_the_federation_is_of_five_to_eight_real_small_providers_near_leeds_and_
     assert loaded in members  # the demo provider login's provider
     assert all(member.homes.exists() for member in members)  # real registered providers, from the register
     assert all(member.homes.filter(closed_on__isnull=True).count() <= 4 for member in members if member != loaded)
-    assert federation.profile.is_synthetic
+    assert FederationProfile.objects.get(federation=federation).is_synthetic
     consents = FederationMembership.objects.filter(federation=federation, status=MembershipStatus.ACTIVE)
     assert not consents.filter(answered_at__isnull=True).exists()
 
