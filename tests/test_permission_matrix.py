@@ -204,6 +204,13 @@ MATRIX: dict[str, dict[str, str]] = {
     **{f"admin:trust_administratoraccess_{action}": row(LOGIN, FORBIDDEN) for action in ("add", "delete")},
     # Redaction requests are made and decided on the relationship's pages; the admin lists them.
     **{f"admin:trust_redactionrequest_{action}": row(LOGIN, FORBIDDEN) for action in ("add", "delete")},
+    # The outbox's messages and periodic jobs are written by the services and the relay only; the
+    # admin shows what was sent and when each job last succeeded.
+    **{
+        f"admin:outbox_{model}_{action}": row(LOGIN, FORBIDDEN)
+        for model in ("outboxmessage", "periodicjob")
+        for action in ("add", "delete")
+    },
     # Sample ids that do not exist: staff get 404, everyone else is still refused first.
     "admin:view_on_site": row(LOGIN, FORBIDDEN, admin=HIDDEN),
     "admin/(?P<url>.*)$": row(LOGIN, FORBIDDEN, admin=HIDDEN),
