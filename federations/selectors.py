@@ -415,3 +415,12 @@ def federated_market(*, as_of: datetime.date, resolutions: dict[int, Any]) -> Fe
         by_federation=sorted(federated.items(), key=lambda item: (-item[1], item[0].name)),
         as_owned=_concentration(as_owned), federations_as_one=_concentration(as_one),
     )  # fmt: skip
+
+
+def federations_of_provider(provider_organisation: ProviderOrganisation) -> list[Federation]:
+    """The federations (not dissolved) the provider is an active member of: groupings, for the
+    registry's provider page, never owners."""
+    active = FederationMembership.objects.filter(
+        provider_organisation=provider_organisation, status=MembershipStatus.ACTIVE
+    ).values("federation")
+    return list(federations_public().filter(pk__in=active))

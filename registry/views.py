@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from config.pagination import page_of
+from federations.selectors import federations_of_provider
 from ownership import pages
 from ownership import selectors as ownership_selectors
 from ownership.models import OwnerType
@@ -97,6 +98,8 @@ def provider(request: HttpRequest, pk: int) -> HttpResponse:
         "provider": provider_organisation,
         "entity": entity,
         "resolution": resolution,
+        # Groupings the provider chose to join, shown apart from who owns it.
+        "federations": federations_of_provider(provider_organisation),
         # A page at a time: a large provider has registered hundreds of homes over the years.
         **page_of(
             request, provider_organisation.homes.select_related("local_authority").order_by("closed_on", "urn", "pk")

@@ -165,3 +165,15 @@ def test_a_dissolved_federation_leaves_the_list_and_its_page_says_why(world, cli
 def test_every_page_leads_to_the_federations(reference_data, client: Client):
     page = client.get(reverse("registry:homes")).content.decode()
     assert f'href="{reverse("federations:list")}"' in page
+
+
+def test_the_registry_names_a_providers_federation_as_a_grouping_not_an_owner(world, client: Client):
+    federation, people = world
+    provider = federation.members.get()
+    url = reverse("registry:provider", args=[provider.pk])
+    page = client.get(url).content.decode()
+    assert "Federations it belongs to" in page
+    assert f'href="{reverse("federations:detail", args=[federation.organisation.slug])}">Federation F<' in page
+    assert "a grouping of providers who work together, not an owner" in page
+    services.federation_dissolve(federation=federation, user=people["coordinator"], reason="Merged.")
+    assert "Federations it belongs to" not in client.get(url).content.decode()
