@@ -204,11 +204,19 @@ def served_from_cache(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         run = selectors.current_run()
         path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
         key = f"dashboards:{run.pk if run else 'none'}:{path}"
-        response: HttpResponse | None = cache.get(key)
-        if response is None:
+        nonce = getattr(request, "csp_nonce", "")
+        kept: tuple[HttpResponse, str] | None = cache.get(key)
+        if kept is None:
             response = view(request, *args, **kwargs)
             if response.status_code == 200:
-                cache.set(key, response, timeout=CACHE_SECONDS)
+                cache.set(key, (response, nonce), timeout=CACHE_SECONDS)
+            return response
+        response, rendered_with = kept
+        # The page's one inline script carries the nonce of the request that rendered it; this
+        # request's Content-Security-Policy names a new one, so the kept page is given it.
+        if rendered_with and nonce:
+            old, new = f'nonce="{rendered_with}"'.encode(), f'nonce="{nonce}"'.encode()
+            response.content = response.content.replace(old, new)
         return response
 
     return wrapper

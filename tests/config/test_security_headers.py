@@ -103,3 +103,15 @@ def test_a_page_whose_reader_cannot_be_known_is_never_stored(settings, monkeypat
     assert response.status_code == 500
     assert "no-store" in response["Cache-Control"]
     assert "Content-Security-Policy" in response
+
+
+@pytest.mark.parametrize("path", ["/dashboards/", "/dashboards/areas/", "/registry/"])
+def test_a_page_kept_for_anonymous_visitors_carries_this_requests_nonce(client: Client, path: str) -> None:
+    """The dashboards keep each anonymous response until the next recompute; the kept page's
+    inline script carried the first visitor's nonce, so every later visitor's browser refused it."""
+    for _ in range(3):
+        response = client.get(path)
+        assert response.status_code == 200
+        nonce = INLINE_SCRIPT.search(response.content.decode())
+        assert nonce is not None
+        assert _directives(response)["script-src"] == f"'self' 'nonce-{nonce['nonce']}'"
