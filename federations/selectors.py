@@ -19,6 +19,7 @@ from federations.models import (
     CoordinatorAppointment,
     FederatedOffer,
     FederationMembership,
+    FederationProfile,
     FrameworkFederation,
     LotTerms,
     MembershipStatus,
@@ -195,7 +196,7 @@ def federated_profile_of(federation: Federation, *, on: datetime.date) -> Federa
     )
     needs = Need.objects.filter(home_profiles__home__in=[home.pk for home in homes]).distinct().order_by("label")
     home_area_ids = {home.local_authority_id for home in homes if home.local_authority_id}
-    profile = federation.profile  # type: ignore[attr-defined]
+    profile = profile_of(federation)
     return FederatedProfile(
         federation=federation,
         members=members,
@@ -424,3 +425,8 @@ def federations_of_provider(provider_organisation: ProviderOrganisation) -> list
         provider_organisation=provider_organisation, status=MembershipStatus.ACTIVE
     ).values("federation")
     return list(federations_public().filter(pk__in=active))
+
+
+def profile_of(federation: Federation) -> FederationProfile:
+    """A federation's own profile (charter, purpose, dissolution): every federation has one."""
+    return FederationProfile.objects.get(federation=federation)

@@ -298,7 +298,7 @@ def federation_dissolve(*, federation: Federation, user: User, reason: str) -> F
     for appointment in selectors.coordinators_of(federation):
         _stand_down(appointment, by=user)
     federation.members.clear()
-    profile = federation.profile  # type: ignore[attr-defined]
+    profile = FederationProfile.objects.get(federation=federation)
     profile.dissolved_at, profile.dissolved_by, profile.dissolution_reason = now, user, reason.strip()
     profile.save(update_fields=["dissolved_at", "dissolved_by", "dissolution_reason"])
     return federation

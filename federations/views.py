@@ -119,7 +119,7 @@ def _visible(request: HttpRequest, slug: str) -> Federation:
 
 def _coordinated(request: HttpRequest, slug: str) -> Federation:
     federation = _visible(request, slug)
-    if not selectors.is_coordinator(request.user, federation) or federation.profile.is_dissolved:  # type: ignore[attr-defined]
+    if not selectors.is_coordinator(request.user, federation) or selectors.profile_of(federation).is_dissolved:
         raise Http404
     return federation
 

@@ -13,7 +13,7 @@ from accounts.models import Organisation, User
 from commissioning import services as commissioning
 from commissioning.models import Framework, Invitation
 from federations import services
-from federations.models import FederatedOffer
+from federations.models import CoordinatorAppointment, FederatedOffer, FederationMembership
 from geography.models import LocalAuthority
 from providers.models import Federation, ProviderOrganisation
 from tests.commissioning.conftest import referral_details
@@ -61,8 +61,8 @@ def federation_samples(cast: Cast) -> dict[str, dict[str, str]]:
     )
     slug_f, slug_h = federation_f.organisation.slug, federation_h.organisation.slug
     invitation, federated_offer = _joint_inbox_sample(cast, federation_f)
-    membership_of_p = federation_f.memberships.get(status="active")  # type: ignore[attr-defined]
-    appointment = federation_f.coordinator_appointments.get()  # type: ignore[attr-defined]
+    membership_of_p = FederationMembership.objects.get(federation=federation_f, status="active")
+    appointment = CoordinatorAppointment.objects.get(federation=federation_f)
     return {
         **{
             f"federations:{name}": {"slug": slug_f}
