@@ -16,12 +16,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from federations.selectors import FederatedMarket, federated_market
 from market import dashboard_charts as charts
 from market.analytics import selectors
 from market.analytics.market import TOP_OWNERS
 from market.analytics.selectors import MarketOptions
 from market.dashboard_charts import Chart
 from market.models import ENGLAND_CODE, GeographyLevel, MarketBasis, MarketSnapshot, OwnerLevel, RecomputeRun
+from ownership import pages
 from ownership.models import OwnerType
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -259,7 +261,15 @@ def overview(request: HttpRequest) -> HttpResponse:
     if run is not None:
         context |= _area_context(run, form.options(), ENGLAND_CODE)
         _with_csv_urls(context.get("charts", {}), "market:dashboards_csv", request)
+    context["federations"] = _federations_today()
     return _page(request, "overview.html", context)
+
+
+def _federations_today() -> FederatedMarket:
+    """Federations as groupings of today's homes, never as owners: the federated share of
+    places and concentration if each federation counted as one owner (issue 14)."""
+    today = pages.today()
+    return federated_market(as_of=today, resolutions=pages.resolutions_on(today))
 
 
 @login_not_required

@@ -66,3 +66,19 @@ def test_the_public_page_shows_both_columns(market, client: Client):
     assert ">4400<" in page
     assert ">5200<" in page
     assert "never an owner" in page
+
+
+def test_the_dashboards_show_the_federated_share_and_the_concentration_as_one_owner(market, client: Client):
+    text = " ".join(client.get(reverse("market:dashboards")).content.decode().split())
+    assert "40.0% (8 of 20 places, in 1 federation)" in text
+    assert "4,400 as owned; 5,200 if each federation counted as one owner" in text
+    assert "100.0% as owned; 100.0% if each federation counted as one owner" in text
+    assert "3 as owned; 2 if each federation counted as one owner" in text
+    assert "never an owner" in text
+
+
+def test_the_dashboards_say_how_to_form_a_federation_when_there_is_none(reference_data, client: Client):
+    HomeFactory(places=4)
+    text = client.get(reverse("market:dashboards")).content.decode()
+    assert "No federation's members have homes with known places yet" in text
+    assert reverse("federations:list") in text
