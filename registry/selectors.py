@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 
 from ownership import selectors as ownership_selectors
 from ownership.models import Entity
@@ -123,6 +123,13 @@ def official_totals() -> dict[datetime.date, OfficialTotal]:
     for total in OfficialTotal.objects.order_by("as_of", F("source_date").desc(nulls_last=True), "source"):
         chosen.setdefault(total.as_of, total)
     return chosen
+
+
+def official_totals_version() -> str:
+    """Changes when Ofsted's totals are added or removed: pages built from them are kept until then
+    (an import of a register changes the registry's state itself)."""
+    found = OfficialTotal.objects.aggregate(latest=Max("pk"), count=Count("pk"))
+    return f"{found['latest']}-{found['count']}"
 
 
 def register_editions() -> dict[datetime.date, Edition]:

@@ -33,18 +33,14 @@ def homes(request: HttpRequest) -> HttpResponse:
     # for every filter and page: under load, a request is then a cache read, not a page build.
     # The page around it (navigation, the per-request nonce) is rendered for each request.
     filters = urlencode(sorted(request.GET.lists()), doseq=True)
-    key = "registry:homes-page:" + hashlib.sha256(f"{pages.registry_state(as_of)}?{filters}".encode()).hexdigest()
+    state = f"{pages.registry_state(as_of)}:{selectors.official_totals_version()}?{filters}"
+    key = "registry:homes-page:" + hashlib.sha256(state.encode()).hexdigest()
     rendered: tuple[str, bool] | None = cache.get(key)
     if rendered is None:
         rendered = _homes_results(request, as_of)
         cache.set(key, rendered, timeout=RESULTS_SECONDS)
     results, has_errors = rendered
-    context = {
-        "results": mark_safe(results),  # noqa: S308 - our own template's output
-        "has_errors": has_errors,
-        # Each register beside Ofsted's own totals (two small queries, so read on every request).
-        "editions": list(selectors.register_editions().values()),
-    }
+    context = {"results": mark_safe(results), "has_errors": has_errors}  # noqa: S308 - our own template's output
     return render(request, "registry/homes.html", context)
 
 
@@ -65,6 +61,8 @@ def _homes_results(request: HttpRequest, as_of: datetime.date) -> tuple[str, boo
         "owner_type_labels": dict(OwnerType.choices),
         "query_string": query.urlencode(),
         "as_of": as_of,
+        # Each register beside Ofsted's own totals.
+        "editions": list(selectors.register_editions().values()),
     }
     return render_to_string("registry/_homes_results.html", context), bool(form.errors)
 

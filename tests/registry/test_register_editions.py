@@ -356,3 +356,15 @@ def test_an_unknown_overall_judgement_heading_refuses_the_file(reference_data, t
     with pytest.raises(RegisterFormatError, match="'Overall verdict' \\(column 10\\) looks like the overall judgement"):
         ofsted_register_import(path=write_register(tmp_path / "register.csv", header, rows))
     assert not Home.objects.exists()
+
+
+def test_the_kept_registry_page_shows_ofsteds_totals_once_they_are_loaded(reference_data, tmp_path, client):
+    """The registry page is kept per registry state; Ofsted's totals load without an import, so
+    they are part of the page's key too."""
+    header, rows = register_with({}, [{"URN": "SC000001"}, {"URN": "SC000002"}])
+    ofsted_register_import(path=write_register(tmp_path / "register.csv", header, rows))
+    assert "11,857" not in client.get("/registry/").content.decode()
+
+    official_totals_load()
+
+    assert "11,857" in client.get("/registry/").content.decode()
