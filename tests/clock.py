@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import time
 
 import time_machine
 
@@ -31,12 +32,29 @@ def clock_parse(value: str, *, now: datetime.datetime | None = None) -> datetime
     return moment
 
 
+# When the run's first process moved its clock (real seconds since the epoch), for the processes
+# it starts: they inherit the environment and start their clocks as far along as the first one's.
+STARTED_AT = "TEST_CLOCK_STARTED_AT"
+
+
+def clock_moment(value: str, *, started_at: float, real_now: float) -> datetime.datetime:
+    """The moment this process's clock starts at: TEST_CLOCK's, moved on by the real time since
+    the run's first process started (a worker started later must not be behind the tests that
+    started it). A date alone already keeps each process's real time of day."""
+    moment = clock_parse(value, now=datetime.datetime.fromtimestamp(real_now, datetime.UTC))
+    if len(value) == 10:
+        return moment
+    return moment + datetime.timedelta(seconds=max(0.0, real_now - started_at))
+
+
 def clock_move_from_environment() -> datetime.datetime | None:
     """Start the moved clock once per process when TEST_CLOCK is set; the moment, or None."""
     value = os.environ.get("TEST_CLOCK", "").strip()
     if not value:
         return None
-    moment = clock_parse(value)
+    real_now = time.time()
+    started_at = float(os.environ.setdefault(STARTED_AT, repr(real_now)))
+    moment = clock_moment(value, started_at=started_at, real_now=real_now)
     if not _started:
         travel = time_machine.travel(moment, tick=True)
         travel.start()
