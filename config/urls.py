@@ -13,6 +13,7 @@ from commissioning import api as commissioning_api
 from config.health import healthz
 from federations import api as federations_api
 from geography import api as geography_api
+from market import api as market_api
 from ownership import api as ownership_api
 from registry import api as registry_api
 from trust import api as trust_api
@@ -32,6 +33,8 @@ api_v1 = [
     path("homes/<urn:urn>/", registry_api.HomeDetailApi.as_view(), name="home"),
     path("owners/", ownership_api.OwnerListApi.as_view(), name="owners"),
     path("owners/<int:pk>/", ownership_api.OwnerDetailApi.as_view(), name="owner"),
+    path("market/", market_api.MarketApi.as_view(), name="market"),
+    path("market/costs/", market_api.MarketCostsApi.as_view(), name="market_costs"),
     path("federations/", federations_api.FederationListApi.as_view(), name="federations"),
     path("federations/<slug:slug>/", federations_api.FederationDetailApi.as_view(), name="federation"),
     path("placement-requests/", commissioning_api.PlacementRequestListApi.as_view(), name="placement_requests"),

@@ -1,7 +1,7 @@
 from django.urls import path
 
 import config.converters  # noqa: F401 - registers the ons converter
-from market import views
+from market import presentation, scenario_views, views
 
 app_name = "market"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("dashboards/areas/<ons:code>/<slug:chart>.csv", views.area_csv, name="dashboards_area_csv"),
     path("dashboards/costs/", views.costs, name="dashboards_costs"),
     path("dashboards/costs/<slug:chart>.csv", views.costs_csv, name="dashboards_costs_csv"),
-    path("dashboards/present/", views.present, name="dashboards_present"),
+    path("dashboards/present/", presentation.present, name="dashboards_present"),
     path("dashboards/method/", views.method, name="dashboards_method"),
+    path("dashboards/scenarios/", scenario_views.scenarios, name="dashboards_scenarios"),
 ]

@@ -81,6 +81,7 @@ MATRIX: dict[str, dict[str, str]] = {
     # The trust logs' daily digest (ADR 19): anyone may read it, nobody writes it here.
     "transparency:digests": PUBLIC,
     "transparency:feed": PUBLIC,
+    "transparency:barometer": PUBLIC,
     # Signing in, out, and recovering access (allauth)
     "account_login": PUBLIC,
     "account_logout": row(OK),  # anonymous callers are simply sent home
@@ -146,6 +147,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "market:dashboards_costs_csv": PUBLIC,
     "market:dashboards_present": PUBLIC,
     "market:dashboards_method": PUBLIC,
+    "market:dashboards_scenarios": PUBLIC,
     # Referrals, offers and placements (commissioners) and referrals received (provider staff)
     "commissioning:referral_list": COMMISSIONERS,
     "commissioning:referral_create": COMMISSIONERS_ONLY,
@@ -177,6 +179,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "api:home": PUBLIC,
     "api:owners": PUBLIC,
     "api:owner": PUBLIC,
+    "api:market": PUBLIC,
+    "api:market_costs": PUBLIC,
     "api:placement_requests": API_SIGNED_IN,
     "api:placement_request": API_ORGANISATION_A,
     "api:invitations": API_SIGNED_IN,
