@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import datetime
 import hashlib
+import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -37,7 +39,13 @@ SORTS: dict[str, tuple[str, Callable[[MarketSnapshot], Any], bool]] = {
 }
 
 
-class MarketOptionsForm(forms.Form):
+class AsOfForm(forms.Form):
+    # Read by resolve_as_of against the run's own dates, which a form field cannot know; the
+    # field is here so that its error shows in the error summary and beside the select.
+    as_of = forms.CharField(label="Show the market on", required=False)
+
+
+class MarketOptionsForm(AsOfForm):
     level = forms.ChoiceField(
         label="Count owners as",
         choices=OwnerLevel.choices,
@@ -110,9 +118,75 @@ def _by_slug(*found: Chart) -> dict[str, Chart]:
     return {chart.slug: chart for chart in found}
 
 
-def _figures_as_of(run: RecomputeRun, options: MarketOptions) -> datetime.date | None:
-    dates = selectors.snapshot_dates(run, options)
+def _figures_as_of(
+    run: RecomputeRun, options: MarketOptions, *, as_of: datetime.date | None = None
+) -> datetime.date | None:
+    """The date of the snapshot shown: the latest on or before `as_of` (the latest of all without)."""
+    dates = [date for date in selectors.snapshot_dates(run, options) if as_of is None or date <= as_of]
     return dates[-1] if dates else None
+
+
+@dataclass(frozen=True)
+class AsOfChoice:
+    """The date a visitor asked for and the snapshot date shown for it.
+
+    `error` says why the asked-for date cannot be shown (the latest is shown instead);
+    `note` says in plain words that a date between registers shows the register before it.
+    """
+
+    shown: datetime.date | None
+    dates: list[datetime.date]  # the dates the market holds, newest first
+    error: str = ""
+    note: str = ""
+
+    @property
+    def is_latest(self) -> bool:
+        return not self.dates or self.shown == self.dates[0]
+
+
+def as_of_choice(run: RecomputeRun, options: MarketOptions, raw: str | None) -> AsOfChoice:
+    dates = sorted(selectors.snapshot_dates(run, options), reverse=True)
+    if not dates:
+        return AsOfChoice(None, [])
+    latest, first = dates[0], dates[-1]
+    if not raw:
+        return AsOfChoice(latest, dates)
+    asked, problem = _parse_date(raw)
+    if asked is None:
+        return AsOfChoice(latest, dates, error=f"{problem} Showing the latest figures, {charts.display(latest)}.")
+    if asked < first:
+        return AsOfChoice(
+            latest,
+            dates,
+            error=f"There are no figures before {charts.display(first)}, the first register these figures "
+            f"hold: choose a date from the list. Showing the latest figures, {charts.display(latest)}.",
+        )
+    shown = next(date for date in dates if date <= asked)
+    if shown == asked:
+        return AsOfChoice(shown, dates)
+    note = (
+        f"There is no register dated {charts.display(asked)}: these are the figures of the latest register "
+        f"before it, dated {charts.display(shown)}."
+    )
+    return AsOfChoice(shown, dates, note=note)
+
+
+def _parse_date(raw: str) -> tuple[datetime.date | None, str]:
+    shape = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", raw)
+    if shape is None:
+        return None, f"Enter the date as year, month and day, for example 2018-03-31 (not “{raw[:20]}”)."
+    try:
+        return datetime.date(*(int(part) for part in shape.groups())), ""
+    except ValueError:  # 2023-02-30: the right shape, but no such day
+        return None, f"{raw} is not a real date: choose a date from the list."
+
+
+def resolve_as_of(run: RecomputeRun, options: MarketOptions, raw: str | None) -> tuple[datetime.date | None, str]:
+    """The snapshot date to show for ?as_of= (None when the market holds no date), and the
+    message to show beside it ("" when none): why the date asked for cannot be shown, or that
+    a date between registers shows the register before it."""
+    choice = as_of_choice(run, options, raw)
+    return choice.shown, choice.error or choice.note
 
 
 def headline(snapshot: MarketSnapshot) -> list[dict[str, Any]]:
@@ -170,12 +244,20 @@ def _market_charts(
     )
 
 
-def _area_context(run: RecomputeRun, options: MarketOptions, code: str) -> dict[str, Any]:
-    series = selectors.area_series(run, options, code)
+def _area_context(
+    run: RecomputeRun, options: MarketOptions, code: str, *, as_of: datetime.date | None = None
+) -> dict[str, Any]:
+    """An area's market on a date (the latest without one): headline, coverage and trend charts
+    over the dates up to it."""
+    series = selectors.area_series(run, options, code, until=as_of)
     if not series:
         return {}
-    places = series if options.basis == MarketBasis.PLACES else selectors.area_series(run, options.on_places(), code)
-    homes = series if options.basis == MarketBasis.HOMES else selectors.area_series(run, options.on_homes(), code)
+    places = series
+    if options.basis != MarketBasis.PLACES:
+        places = selectors.area_series(run, options.on_places(), code, until=as_of)
+    homes = series
+    if options.basis != MarketBasis.HOMES:
+        homes = selectors.area_series(run, options.on_homes(), code, until=as_of)
     latest = series[-1]
     return {
         "latest": latest,
@@ -280,8 +362,10 @@ def overview_csv(request: HttpRequest, chart: str) -> HttpResponse:
     return csv_response(_area_context(run, form.options(), ENGLAND_CODE).get("charts", {}), chart, "england")
 
 
-def _areas_charts(run: RecomputeRun, options: MarketOptions, sort: str) -> dict[str, Chart]:
-    as_of = _figures_as_of(run, options)
+def _areas_charts(
+    run: RecomputeRun, options: MarketOptions, sort: str, *, as_of: datetime.date | None = None
+) -> dict[str, Chart]:
+    as_of = _figures_as_of(run, options, as_of=as_of)
     if as_of is None:
         return {}
     regions = selectors.areas_on(run, options, GeographyLevel.REGION, as_of)
@@ -366,10 +450,11 @@ def area_csv(request: HttpRequest, code: str, chart: str) -> HttpResponse:
     return csv_response(found, chart, code)
 
 
-def _costs_charts(run: RecomputeRun) -> dict[str, Chart]:
-    costs = selectors.cost_snapshots(run)
+def _costs_charts(run: RecomputeRun, *, as_of: datetime.date | None = None) -> dict[str, Chart]:
+    """Owner-type shares up to the date and the fees of the financial years begun by then."""
+    costs = selectors.cost_snapshots(run, until=as_of)
     found: dict[str, Chart] = {}
-    england = selectors.area_series(run, MarketOptions(), ENGLAND_CODE)
+    england = selectors.area_series(run, MarketOptions(), ENGLAND_CODE, until=as_of)
     if england:
         found["owner-types"] = charts.owner_types_chart(england, MarketBasis.PLACES)
     for kind in charts.fee_kinds(costs):

@@ -72,9 +72,15 @@ def snapshot_dates(run: RecomputeRun, options: MarketOptions) -> list[datetime.d
     return sorted(dates)
 
 
-def area_series(run: RecomputeRun, options: MarketOptions, code: str) -> list[MarketSnapshot]:
-    """One area's snapshots over time, oldest first (England's code for England)."""
-    return list(_market(run, options).filter(geography_code=code).order_by("as_of"))
+def area_series(
+    run: RecomputeRun, options: MarketOptions, code: str, *, until: datetime.date | None = None
+) -> list[MarketSnapshot]:
+    """One area's snapshots over time, oldest first (England's code for England), up to and
+    including `until` when given (the market as it stood on a chosen date)."""
+    snapshots = _market(run, options).filter(geography_code=code)
+    if until is not None:
+        snapshots = snapshots.filter(as_of__lte=until)
+    return list(snapshots.order_by("as_of"))
 
 
 def areas_on(
@@ -113,8 +119,18 @@ def authority_positions() -> dict[str, GridPosition]:
     return {code: GridPosition(easting, northing) for code, easting, northing in rows if easting and northing}
 
 
-def cost_snapshots(run: RecomputeRun) -> list[CostSnapshot]:
-    return list(CostSnapshot.objects.filter(run=run).order_by("group_kind", "group_value", "financial_year"))
+def cost_snapshots(run: RecomputeRun, *, until: datetime.date | None = None) -> list[CostSnapshot]:
+    """The run's fees by group and financial year; with `until`, only the financial years that
+    had begun by then (a year starts on 1 April)."""
+    costs = CostSnapshot.objects.filter(run=run)
+    if until is not None:
+        costs = costs.filter(financial_year__lte=until.year if until.month >= 4 else until.year - 1)
+    return list(costs.order_by("group_kind", "group_value", "financial_year"))
+
+
+def run_dates(run: RecomputeRun) -> list[datetime.date]:
+    """Every date the run holds a market snapshot for, in any market, oldest first."""
+    return sorted(MarketSnapshot.objects.filter(run=run).values_list("as_of", flat=True).distinct())
 
 
 # ---------------------------------------------------------------- the method page
