@@ -141,6 +141,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "market:dashboards_csv": PUBLIC,
     "market:dashboards_areas": PUBLIC,
     "market:dashboards_areas_csv": PUBLIC,
+    "market:dashboards_areas_map": PUBLIC,
     "market:dashboards_area": PUBLIC,
     "market:dashboards_area_csv": PUBLIC,
     "market:dashboards_costs": PUBLIC,
