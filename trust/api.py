@@ -24,8 +24,8 @@ from accounts.idempotency import IDEMPOTENCY_KEY_PARAMETER, api_post_once
 from accounts.models import Organisation, User
 from trust import selectors
 from trust.entry_types import spec_of
-from trust.indicators import DEFINITIONS
-from trust.models import Entry, EntryType, Relationship, RelationshipIndicators
+from trust.indicators import DEFINITIONS, relationship_indicators_current
+from trust.models import Entry, EntryType, Relationship
 from trust.services import BODY_MAX_LENGTH, trust_entry_add
 
 # Entry types a person writes; the service alone writes system entries.
@@ -97,7 +97,10 @@ class PulseTrendOutput(FigureOutput):
 
 
 class IndicatorsOutput(serializers.Serializer[object]):
-    computed_at = serializers.DateTimeField()
+    as_of = serializers.DateTimeField(
+        allow_null=True, help_text="The time of the log's newest entry the figures count; null while the log is empty."
+    )
+    computed_at = serializers.DateTimeField(help_text="When the figures were worked out (once per new entry).")
     commitments_kept_share = CommitmentsKeptOutput()
     provider_response_hours_median = ResponseHoursOutput()
     commissioner_response_hours_median = ResponseHoursOutput()
@@ -117,13 +120,12 @@ class ChainOutput(serializers.Serializer[object]):
 class RelationshipDetailOutput(RelationshipOutput):
     """The relationship, with its indicators and chain report as the view found them (context)."""
 
-    indicators = serializers.SerializerMethodField(help_text="Null until first computed.")
+    indicators = serializers.SerializerMethodField(help_text="As the log stands, with the time they are as of.")
     chain = serializers.SerializerMethodField(help_text="Whether the log's hash chain verifies now.")
 
-    @extend_schema_field(IndicatorsOutput(allow_null=True))
-    def get_indicators(self, relationship: Relationship) -> dict[str, Any] | None:
-        indicators = self.context["indicators"]
-        return IndicatorsOutput(indicators).data if indicators is not None else None
+    @extend_schema_field(IndicatorsOutput)
+    def get_indicators(self, relationship: Relationship) -> dict[str, Any]:
+        return IndicatorsOutput(self.context["indicators"]).data
 
     @extend_schema_field(ChainOutput)
     def get_chain(self, relationship: Relationship) -> dict[str, Any]:
@@ -240,12 +242,11 @@ def _figure(key: str, value: object, **details: object) -> dict[str, object]:
     return {"value": value, "definition": DEFINITIONS[key], **details}
 
 
-def _indicators(relationship: Relationship) -> dict[str, object] | None:
-    try:
-        indicators: RelationshipIndicators = relationship.indicators
-    except RelationshipIndicators.DoesNotExist:
-        return None
+def _indicators(relationship: Relationship) -> dict[str, object]:
+    current = relationship_indicators_current(relationship=relationship)
+    indicators = current.indicators
     return {
+        "as_of": current.as_of,
         "computed_at": indicators.computed_at,
         "commitments_kept_share": _figure(
             "commitments_kept_share",

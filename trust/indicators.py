@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime
 import statistics
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -65,9 +67,60 @@ def relationship_indicators_recompute(
     *, relationship: Relationship, now: datetime.datetime | None = None
 ) -> RelationshipIndicators:
     """Recompute one relationship's indicators from its log and the journey between the two
-    organisations, as of `now`, and store them (one row per relationship)."""
+    organisations, as of `now`, and store them (one row per relationship): the nightly snapshot."""
+    values = _figures(relationship, now or timezone.now())
+    indicators, _created = RelationshipIndicators.objects.update_or_create(relationship=relationship, defaults=values)
+    return indicators
+
+
+@dataclass(frozen=True)
+class CurrentIndicators:
+    """A relationship's indicators as its log stands now (unsaved), and the time of the log's
+    newest entry they are as of (None while the log is empty)."""
+
+    indicators: RelationshipIndicators
+    as_of: datetime.datetime | None
+
+
+# Two days: a key names its day, so yesterday's figures are never read again and expire unread.
+CURRENT_SECONDS = 2 * 24 * 60 * 60
+
+
+def relationship_indicators_current(
+    *, relationship: Relationship, now: datetime.datetime | None = None
+) -> CurrentIndicators:
+    """The indicators as the log stands: recomputed once per head of its chain (the newest
+    entry's hash), newest pulse check-in and day, and read from the cache otherwise.
+
+    Every change the indicators count is an entry (an entry written, a case opened or closed, a
+    commitment kept or missed, an offer or placement recorded by the journey's task), so a new
+    head means new figures; the day is in the key because the day counts move at midnight, and
+    a placement recorded only from an authority's returns is counted by the next day at latest."""
     now = now or timezone.now()
-    values: dict[str, Any] = {
+    log = Entry.objects.filter(relationship=relationship)
+    head = log.order_by("-sequence").only("entry_hash", "created_at").first()
+    newest_pulse = PulseCheckIn.objects.filter(relationship=relationship).aggregate(newest=Max("pk"))["newest"]
+    key = ":".join(
+        [
+            "trust:indicators:v1",
+            str(relationship.pk),
+            head.entry_hash if head else "empty",
+            str(newest_pulse or 0),
+            timezone.localdate(now).isoformat(),
+        ]
+    )
+    values: dict[str, Any] | None = cache.get(key)
+    if values is None:
+        values = _figures(relationship, now)
+        cache.set(key, values, timeout=CURRENT_SECONDS)
+    return CurrentIndicators(
+        indicators=RelationshipIndicators(relationship=relationship, **values),
+        as_of=head.created_at if head else None,
+    )
+
+
+def _figures(relationship: Relationship, now: datetime.datetime) -> dict[str, Any]:
+    return {
         "computed_at": now,
         **_commitment_counts(relationship),
         **_provider_responses(relationship),
@@ -77,8 +130,6 @@ def relationship_indicators_recompute(
         **_placements(relationship),
         "pulse_trend": _pulse_trend(relationship),
     }
-    indicators, _created = RelationshipIndicators.objects.update_or_create(relationship=relationship, defaults=values)
-    return indicators
 
 
 def relationship_indicators_recompute_all(*, now: datetime.datetime | None = None) -> int:

@@ -302,11 +302,7 @@ def _hours(median: float | None, count: int) -> str:
     return f"{median:.0f} hours (median over {count} {responses})"
 
 
-def indicators_present(relationship: Relationship) -> list[Indicator] | None:
-    try:
-        indicators = relationship.indicators
-    except RelationshipIndicators.DoesNotExist:
-        return None
+def indicators_present(indicators: RelationshipIndicators) -> list[Indicator]:
     share, decided = indicators.commitments_kept_share, indicators.commitments_kept + indicators.commitments_missed
     kept = (
         f"{share:.0%} of {decided} ({indicators.commitments_kept} kept, {indicators.commitments_missed} missed)"

@@ -44,7 +44,7 @@ from trust.forms import (
     RelationshipOpenForm,
     SideForm,
 )
-from trust.indicators import DEFINITIONS
+from trust.indicators import DEFINITIONS, relationship_indicators_current
 from trust.models import (
     CommitmentStatus,
     Entry,
@@ -218,6 +218,7 @@ def relationship_detail(request: HttpRequest, pk: int) -> HttpResponse:
     sides = sides_acting_for(request.user, relationship)
     filter_form, page = _timeline_page(request, relationship)
     report = chain_verify(relationship)
+    current = relationship_indicators_current(relationship=relationship)
     context = {
         "relationship": relationship,
         "other_side": _other_side(relationship, sides),
@@ -225,7 +226,8 @@ def relationship_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "page": page,
         "query_string": _timeline_query(request, filter_form),
         "entries": entries_present(list(page.object_list), lookup_for(relationship, sides)),
-        "indicators": indicators_present(relationship),
+        "indicators": indicators_present(current.indicators),
+        "indicators_as_of": current.as_of,
         "pulse_definition": DEFINITIONS["pulse_trend"],
         "chain": report,
         "chain_message": chain_message(report),

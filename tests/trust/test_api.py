@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.drainage import reset_generator_stats
 
 from accounts.models import Organisation
@@ -19,9 +21,9 @@ from tests.conftest import Cast
 from tests.factories import MembershipFactory, totp_activate
 from tests.idempotency import api_key_header
 from trust.indicators import DEFINITIONS
-from trust.models import Entry, EntryType, Relationship, RelationshipIndicators, RelationshipOrigin
+from trust.models import Entry, EntryType, Relationship, RelationshipOrigin
 from trust.selectors import chain_verify
-from trust.services import relationship_get_or_create, trust_entry_add
+from trust.services import pulse_check_in_submit, relationship_get_or_create, trust_entry_add
 
 pytestmark = pytest.mark.django_db
 
@@ -121,12 +123,16 @@ def test_the_list_is_scoped_to_the_caller(client, cast: Cast, principal: str, ex
     assert [result["id"] for result in results] == [relationships[name].pk for name in expected]
 
 
-def test_the_detail_shows_a_verifying_chain_and_no_indicators_yet(client, cast: Cast, relationship, five_entries):
+def test_the_detail_shows_a_verifying_chain_and_indicators_as_of_the_newest_entry(
+    client, cast: Cast, relationship, five_entries
+):
     client.force_login(cast.commissioner_a)
     body = client.get(_relationship_url(relationship)).json()
     assert body["id"] == relationship.pk
     assert body["entries_count"] == 5
-    assert body["indicators"] is None
+    assert parse_datetime(body["indicators"]["as_of"]) == five_entries[-1].created_at
+    assert body["indicators"]["commitments_kept_share"]["open"] == 1
+    assert body["indicators"]["open_concerns"]["value"] == 0  # answered by the provider
     assert body["chain"] == {
         "verifies": True,
         "entries_checked": 5,
@@ -136,35 +142,51 @@ def test_the_detail_shows_a_verifying_chain_and_no_indicators_yet(client, cast: 
 
 
 def test_the_detail_gives_each_indicator_with_its_definition(client, cast: Cast, relationship):
-    RelationshipIndicators.objects.create(
+    trust_entry_add(
         relationship=relationship,
-        computed_at=MORNING,
-        commitments_kept=3,
-        commitments_missed=1,
-        commitments_open=2,
-        provider_response_hours_median=20.5,
-        provider_responses=4,
-        commissioner_responses=0,
-        open_concerns=1,
-        oldest_open_concern_days=12,
-        days_since_dialogue=3,
-        placements_made=2,
-        unplanned_endings=1,
-        pulse_trend=[{"quarter_start": "2026-01-01", "organisation": cast.local_authority_a.pk, "average": 3.75}],
+        entry_type=EntryType.COMMITMENT,
+        author_organisation=cast.provider_organisation_p,
+        author_user=cast.provider_p,
+        body="We will send the statement of purpose.",
+        payload={
+            "what": "Statement of purpose",
+            "by_whom": "Manager",
+            "owner_organisation": cast.provider_organisation_p.pk,
+            "due_date": "2026-12-01",
+        },
+        now=MORNING,
+    )
+    trust_entry_add(
+        relationship=relationship,
+        entry_type=EntryType.CONCERN,
+        author_organisation=cast.local_authority_a,
+        author_user=cast.commissioner_a,
+        body="No answer within the deadline.",
+        now=MORNING + datetime.timedelta(hours=1),
+    )
+    pulse_check_in_submit(
+        relationship=relationship,
+        organisation=cast.local_authority_a,
+        submitted_by=cast.commissioner_a,
+        scores={"commitments_honoured": 4, "heard": 4, "information_timely": 3, "learn_together": 4},
+        today=datetime.date(2026, 1, 15),
     )
     client.force_login(cast.provider_p)
-    assert client.get(_relationship_url(relationship)).json()["indicators"] == {
-        "computed_at": "2026-02-02T09:30:00Z",
+    with time_machine.travel(MORNING + datetime.timedelta(days=3), tick=False):
+        indicators = client.get(_relationship_url(relationship)).json()["indicators"]
+    assert indicators == {
+        "as_of": "2026-02-02T10:30:00Z",  # the concern, the newest entry
+        "computed_at": "2026-02-05T09:30:00Z",
         "commitments_kept_share": {
-            "value": 0.75,
-            "kept": 3,
-            "missed": 1,
-            "open": 2,
+            "value": None,
+            "kept": 0,
+            "missed": 0,
+            "open": 1,
             "definition": DEFINITIONS["commitments_kept_share"],
         },
         "provider_response_hours_median": {
-            "value": 20.5,
-            "responses": 4,
+            "value": None,
+            "responses": 0,
             "definition": DEFINITIONS["provider_response_hours_median"],
         },
         "commissioner_response_hours_median": {
@@ -172,9 +194,9 @@ def test_the_detail_gives_each_indicator_with_its_definition(client, cast: Cast,
             "responses": 0,
             "definition": DEFINITIONS["commissioner_response_hours_median"],
         },
-        "open_concerns": {"value": 1, "oldest_days": 12, "definition": DEFINITIONS["open_concerns"]},
+        "open_concerns": {"value": 1, "oldest_days": 3, "definition": DEFINITIONS["open_concerns"]},
         "days_since_dialogue": {"value": 3, "definition": DEFINITIONS["days_since_dialogue"]},
-        "placements": {"value": 2, "unplanned_endings": 1, "definition": DEFINITIONS["placements"]},
+        "placements": {"value": 0, "unplanned_endings": 0, "definition": DEFINITIONS["placements"]},
         "pulse_trend": {
             "value": [{"quarter_start": "2026-01-01", "organisation": cast.local_authority_a.pk, "average": 3.75}],
             "definition": DEFINITIONS["pulse_trend"],

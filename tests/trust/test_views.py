@@ -26,7 +26,6 @@ from trust.models import (
     EntryType,
     PulseCheckIn,
     Relationship,
-    RelationshipIndicators,
     RestorativeCase,
 )
 from trust.services import quarter_start, trust_entry_add
@@ -214,12 +213,13 @@ def test_the_right_of_reply_is_the_other_sides_and_corrections_are_your_own(
     assert correct_link in article
 
 
-def test_the_panels_say_indicators_are_not_yet_computed_and_the_log_verifies(
+def test_the_panels_give_the_indicators_as_of_the_newest_entry_and_the_log_verifies(
     client: Client, cast: Cast, relationship, five_entries
 ):
     client.force_login(cast.commissioner_a)
     page = _page(client, _url("relationship", relationship))
-    assert "Indicators are computed nightly; not yet computed" in page
+    newest = timezone.localtime(five_entries[-1].created_at)
+    assert f'As of the log&rsquo;s newest entry, <time datetime="{newest.isoformat()}">' in page
     assert "The log verifies: 5 entries." in page
     # The head's fingerprint, to note down: the newest entry's hash.
     assert f'at entry 5: <code class="app-fingerprint">{five_entries[-1].entry_hash[:16]}</code>' in page
@@ -227,24 +227,11 @@ def test_the_panels_say_indicators_are_not_yet_computed_and_the_log_verifies(
     assert "Provider P, due 1 December 2026" in page
 
 
-def test_computed_indicators_are_shown_with_their_definitions(client: Client, cast: Cast, relationship):
-    RelationshipIndicators.objects.create(
-        relationship=relationship,
-        computed_at=timezone.now(),
-        commitments_kept=3,
-        commitments_missed=1,
-        commitments_open=2,
-        provider_response_hours_median=5.5,
-        provider_responses=4,
-        open_concerns=1,
-        oldest_open_concern_days=12,
-        days_since_dialogue=3,
-    )
+def test_the_indicators_are_shown_with_their_definitions(client: Client, cast: Cast, relationship, five_entries):
     client.force_login(cast.commissioner_a)
     page = _page(client, _url("relationship", relationship))
-    assert "75% of 4 (3 kept, 1 missed); 2 open" in page
-    assert "6 hours (median over 4 responses)" in page
-    assert "1, the oldest 12 days old" in page
+    assert "No outcomes yet; 1 open" in page  # the commitment, not yet due
+    assert "No responses yet" in page
     assert "Of the commitments in this log whose outcome is known" in page
     assert "not yet computed" not in page
 
