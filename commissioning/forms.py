@@ -23,11 +23,20 @@ from commissioning.models import (
     Urgency,
 )
 from commissioning.services import (
+    MAXIMUM_DISTANCE_KM,
     NOTE_MAX_LENGTH,
     REASON_MAX_LENGTH,
     SUMMARY_MAX_LENGTH,
     ReferralDetails,
     WeeklyFees,
+)
+from config.forms import (
+    GovukForm,
+    choice_messages,
+    date_messages,
+    money_messages,
+    text_messages,
+    whole_number_messages,
 )
 from geography.models import LocalAuthority
 from providers.models import Home, Need
@@ -37,68 +46,110 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-def _money_field(label: str, required: bool = False) -> forms.DecimalField:
+def _money_field(label: str, *, thing: str, required: str | None = None) -> forms.DecimalField:
+    """An amount in pounds and pence; `thing` names it in messages, `required` says how to give it."""
     return forms.DecimalField(
-        label=label, min_value=Decimal("0"), max_digits=10, decimal_places=2, required=required,
+        label=label, min_value=Decimal("0"), max_digits=10, decimal_places=2, required=required is not None,
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
+        error_messages=money_messages(required, thing=thing),
     )  # fmt: skip
 
 
-class PlacementRequestForm(forms.Form):
+class PlacementRequestForm(GovukForm):
     """The referral, in the order a commissioner thinks about it. Every field's value comes
     back on error, so nothing typed is lost."""
 
-    age_years = forms.IntegerField(label="Age in years", min_value=0, max_value=17)
-    sex = forms.ChoiceField(label="Sex", choices=ReferralSex.choices, widget=forms.RadioSelect)
-    legal_status = forms.ChoiceField(label="Legal status", choices=LegalStatus.choices, widget=forms.RadioSelect)
+    # The page asks for the summary after the risks: the error summary lists errors in the page's order.
+    field_order = ["age_years", "sex", "legal_status", "needs", "risks_to_child", "risks_to_others", "summary"]
+
+    age_years = forms.IntegerField(
+        label="Age in years", min_value=0, max_value=17,
+        error_messages=whole_number_messages(
+            "Enter the child's age in years", thing="The child's age", example="14", minimum=0, maximum=17
+        ),
+    )  # fmt: skip
+    sex = forms.ChoiceField(
+        label="Sex", choices=ReferralSex.choices, widget=forms.RadioSelect,
+        error_messages=choice_messages("Select the child's sex, or other or not said"),
+    )  # fmt: skip
+    legal_status = forms.ChoiceField(
+        label="Legal status", choices=LegalStatus.choices, widget=forms.RadioSelect,
+        error_messages=choice_messages("Select the child's legal status"),
+    )  # fmt: skip
     needs = forms.ModelMultipleChoiceField(
         label="Needs", queryset=Need.objects.order_by("label"), to_field_name="code", required=False,
         widget=forms.CheckboxSelectMultiple, help_text="Select all that apply.",
+        error_messages=choice_messages("Select the child's needs from the list"),
     )  # fmt: skip
     risks_to_child = forms.MultipleChoiceField(
-        label="Risks to the child", choices=RiskToChild.choices, required=False, widget=forms.CheckboxSelectMultiple
-    )
+        label="Risks to the child", choices=RiskToChild.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        error_messages=choice_messages("Select the risks to the child from the list"),
+    )  # fmt: skip
     risks_to_others = forms.MultipleChoiceField(
-        label="Risks to others", choices=RiskToOthers.choices, required=False, widget=forms.CheckboxSelectMultiple
-    )
-    urgency = forms.ChoiceField(label="How soon", choices=Urgency.choices, widget=forms.RadioSelect)
-    start_by = forms.DateField(label="Start by", widget=DateInput, help_text="The date the placement should start by.")
+        label="Risks to others", choices=RiskToOthers.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        error_messages=choice_messages("Select the risks to others from the list"),
+    )  # fmt: skip
+    urgency = forms.ChoiceField(
+        label="How soon", choices=Urgency.choices, widget=forms.RadioSelect,
+        error_messages=choice_messages("Select how soon the child needs a home"),
+    )  # fmt: skip
+    start_by = forms.DateField(
+        label="Start by", widget=DateInput, help_text="The date the placement should start by.",
+        error_messages=date_messages("Enter the date the placement should start by", thing="The start-by date"),
+    )  # fmt: skip
     planned_duration = forms.ChoiceField(
-        label="Planned duration", choices=PlannedDuration.choices, widget=forms.RadioSelect
-    )
+        label="Planned duration", choices=PlannedDuration.choices, widget=forms.RadioSelect,
+        error_messages=choice_messages("Select how long the placement is planned to last"),
+    )  # fmt: skip
     living_companions = forms.ChoiceField(
         label="Living with other children", choices=LivingCompanions.choices, widget=forms.RadioSelect,
         initial=LivingCompanions.ANY,
+        error_messages=choice_messages("Select whether the child can live with other children, or no preference"),
     )  # fmt: skip
-    education = forms.ChoiceField(label="Education", choices=EducationNeed.choices, widget=forms.RadioSelect)
+    education = forms.ChoiceField(
+        label="Education", choices=EducationNeed.choices, widget=forms.RadioSelect,
+        error_messages=choice_messages("Select the child's education need"),
+    )  # fmt: skip
     home_local_authority = forms.ModelChoiceField(
         label="The child's home authority", queryset=LocalAuthority.objects.filter(is_current=True).order_by("name"),
         required=False, empty_label="Choose an authority",
+        error_messages=choice_messages("Choose the child's home authority from the list"),
     )  # fmt: skip
     postcode_district = forms.CharField(
         label="Or a postcode district", max_length=5, required=False,
         help_text="The first half of a postcode only, like LS6. Never a full postcode.",
+        error_messages={"max_length": "Enter the first half of a postcode only, like LS6"},
     )  # fmt: skip
     maximum_distance_km = forms.IntegerField(
-        label="Furthest acceptable distance (km)", min_value=1, max_value=500, initial=50
-    )
+        label="Furthest acceptable distance (km)", min_value=1, max_value=MAXIMUM_DISTANCE_KM, initial=50,
+        error_messages=whole_number_messages(
+            "Enter the furthest acceptable distance in km", thing="The furthest acceptable distance", example="50",
+            minimum=1, maximum=MAXIMUM_DISTANCE_KM,
+        ),
+    )  # fmt: skip
     areas_to_avoid = forms.ModelMultipleChoiceField(
         label="Areas to avoid", queryset=LocalAuthority.objects.filter(is_current=True).order_by("name"),
         required=False, widget=forms.CheckboxSelectMultiple,
+        error_messages=choice_messages("Select the areas to avoid from the list"),
     )  # fmt: skip
     out_of_area_reason = forms.ChoiceField(
         label="Reason for placing outside your authority", choices=[("", "Not applicable"), *OutOfAreaReason.choices],
         required=False, widget=forms.RadioSelect,
         help_text="Needed when the child's location is outside your authority.",
+        error_messages=choice_messages("Select the reason for placing the child outside your authority"),
     )  # fmt: skip
-    weekly_budget_guide = _money_field("Weekly budget guide (£)")
+    weekly_budget_guide = _money_field("Weekly budget guide (£)", thing="The weekly budget guide")
     framework_lot = forms.ModelChoiceField(
-        label="Framework lot", queryset=FrameworkLot.objects.none(), required=False, empty_label="No framework"
-    )
+        label="Framework lot", queryset=FrameworkLot.objects.none(), required=False, empty_label="No framework",
+        error_messages=choice_messages("Choose a lot of one of your authority's frameworks, or no framework"),
+    )  # fmt: skip
     summary = forms.CharField(
         label="Needs and strengths", widget=forms.Textarea, max_length=SUMMARY_MAX_LENGTH,
         help_text="Describe the child without identifying them: no names, dates of birth, addresses, "
         "phone numbers or case numbers.",
+        error_messages=text_messages(
+            "Describe the child's needs and strengths", thing="Needs and strengths", limit=SUMMARY_MAX_LENGTH
+        ),
     )  # fmt: skip
 
     def __init__(self, *args: Any, local_authority: LocalAuthority | None = None, **kwargs: Any) -> None:
@@ -135,10 +186,12 @@ def initial_from(placement_request: PlacementRequest) -> dict[str, Any]:
     return initial
 
 
-class SendForm(forms.Form):
+class SendForm(GovukForm):
     homes = forms.ModelMultipleChoiceField(
         label="Homes to send the referral to", queryset=Home.objects.none(), widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Keep at least one home to send the referral to."},
+        error_messages=choice_messages(
+            "Keep at least one home to send the referral to.", "Choose homes from the matches shown."
+        ),
     )  # fmt: skip
 
     def __init__(self, *args: Any, candidate_home_ids: list[int], **kwargs: Any) -> None:
@@ -147,37 +200,54 @@ class SendForm(forms.Form):
         self.fields["homes"].queryset = Home.objects.filter(pk__in=candidate_home_ids)  # type: ignore[attr-defined]
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(GovukForm):
     reason = forms.CharField(
         label="Reason", max_length=REASON_MAX_LENGTH,
         help_text="Every invited provider is told this. Do not identify the child.",
+        error_messages=text_messages("Enter the reason to tell the invited providers", thing="The reason",
+                                     limit=REASON_MAX_LENGTH),
     )  # fmt: skip
 
     def clean_reason(self) -> str:
         return screened(self.cleaned_data["reason"], field="the reason")
 
 
-class DeclineForm(forms.Form):
-    reason = forms.ChoiceField(label="Why are you declining?", choices=DeclineReason.choices, widget=forms.RadioSelect)
+class DeclineForm(GovukForm):
+    reason = forms.ChoiceField(
+        label="Why are you declining?", choices=DeclineReason.choices, widget=forms.RadioSelect,
+        error_messages=choice_messages("Select why you are declining the referral"),
+    )  # fmt: skip
     note = forms.CharField(
         label="Note for the local authority", widget=forms.Textarea, required=False, max_length=NOTE_MAX_LENGTH,
         help_text="Optional, unless you chose Other. Do not identify the child.",
+        error_messages=text_messages(None, thing="The note", limit=NOTE_MAX_LENGTH),
     )  # fmt: skip
 
     def clean_note(self) -> str:
         return screened(self.cleaned_data["note"], field="the note")
 
 
-class OfferForm(forms.Form):
-    home = forms.ModelChoiceField(label="Home", queryset=Home.objects.none(), widget=forms.RadioSelect)
-    start_date = forms.DateField(label="Start date", widget=DateInput)
-    weekly_fee_core = _money_field("Core weekly fee (£)", required=True)
-    weekly_fee_additional_support = _money_field("Additional support (£ a week)")
-    weekly_fee_education = _money_field("Education (£ a week)")
-    weekly_fee_other = _money_field("Other (£ a week)")
+class OfferForm(GovukForm):
+    home = forms.ModelChoiceField(
+        label="Home", queryset=Home.objects.none(), widget=forms.RadioSelect,
+        error_messages=choice_messages(
+            "Select the home you are offering", "Select one of the homes the referral was sent for"
+        ),
+    )  # fmt: skip
+    start_date = forms.DateField(
+        label="Start date", widget=DateInput,
+        error_messages=date_messages("Enter the date the placement could start", thing="The start date"),
+    )  # fmt: skip
+    weekly_fee_core = _money_field(
+        "Core weekly fee (£)", thing="The core weekly fee", required="Enter the core weekly fee, like 4500 or 4500.50"
+    )
+    weekly_fee_additional_support = _money_field("Additional support (£ a week)", thing="The additional support fee")
+    weekly_fee_education = _money_field("Education (£ a week)", thing="The education fee")
+    weekly_fee_other = _money_field("Other (£ a week)", thing="The other fee")
     conditions = forms.CharField(
         label="Conditions", widget=forms.Textarea, required=False, max_length=NOTE_MAX_LENGTH,
         help_text="Optional. Do not identify the child.",
+        error_messages=text_messages(None, thing="The conditions", limit=NOTE_MAX_LENGTH),
     )  # fmt: skip
 
     def __init__(self, *args: Any, homes: Any, **kwargs: Any) -> None:
@@ -198,9 +268,13 @@ class OfferForm(forms.Form):
         )
 
 
-class PlacementEndForm(forms.Form):
-    end_date = forms.DateField(label="End date", widget=DateInput)
+class PlacementEndForm(GovukForm):
+    end_date = forms.DateField(
+        label="End date", widget=DateInput,
+        error_messages=date_messages("Enter the date the placement ended", thing="The end date"),
+    )  # fmt: skip
     ended_as_planned = forms.TypedChoiceField(
         label="Did the placement end as planned?", choices=[("yes", "Yes, as planned"), ("no", "No, unplanned")],
         coerce=lambda value: value == "yes", widget=forms.RadioSelect,
+        error_messages=choice_messages("Select yes if the placement ended as planned"),
     )  # fmt: skip

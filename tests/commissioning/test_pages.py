@@ -127,7 +127,7 @@ def test_withdraw_and_end_placement_pages(journey: Journey, client):
     client.force_login(journey.cast.commissioner_a)
     response = client.post(reverse("commissioning:referral_withdraw", args=[journey.draft.pk]), {"reason": ""})
     assert response.status_code == 200
-    assert "This field is required." in response.content.decode()
+    assert "Enter the reason to tell the invited providers" in response.content.decode()
     response = client.post(
         reverse("commissioning:referral_withdraw", args=[journey.draft.pk]), {"reason": "Returned home."}
     )
