@@ -290,10 +290,17 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": f"{SERVICE_NAME} API",
-    "DESCRIPTION": "JSON API over the same services as the web pages, under the same permissions.",
+    "DESCRIPTION": (
+        "JSON API over the same services as the web pages, under the same permissions. The registry, owners, "
+        "federations and the market are open data: no account needed. The rest needs a signed-in session and "
+        "answers 403 without one. Lists that can grow long come a page at a time (`count`, `next`, `previous`, "
+        "`results`), and a page past the last is a 404. Refusals are JSON, each endpoint's body documented with "
+        "it: `detail` says why, and refused parameters are named with what is allowed."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # The docs are public, like the open data they describe (issue 15): the footer links every visitor here.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

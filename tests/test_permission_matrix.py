@@ -186,8 +186,9 @@ MATRIX: dict[str, dict[str, str]] = {
     "api:placement_request": API_ORGANISATION_A,
     "api:invitations": API_SIGNED_IN,
     "api:invitation": row(FORBIDDEN, HIDDEN, provider_p=OK, admin=OK),
-    "api_schema": API_SIGNED_IN,
-    "api_docs": API_SIGNED_IN,
+    # The API's docs are public, as the open data they describe is (issue 15).
+    "api_schema": PUBLIC,
+    "api_docs": PUBLIC,
     # Administration: staff only, after signing in through allauth (with MFA)
     "admin:*": STAFF_ONLY,
     # Invitations are made on the organisation page (so the e-mail goes); the admin only lists them.
