@@ -36,6 +36,7 @@ OWNER_TYPE_COLOURS = {
     OwnerType.PRIVATE_UNKNOWN: "#b1b4b6",
     OwnerType.UNKNOWN: "#505a5f",
 }
+_COLOUR_OF_TYPE: dict[str, str] = {kind.value: colour for kind, colour in OWNER_TYPE_COLOURS.items()}
 KNOWN_OWNER_TYPES = [kind for kind in OwnerType.values if kind not in (OwnerType.PRIVATE_UNKNOWN, OwnerType.UNKNOWN)]
 NOT_KNOWN_OWNER_TYPES = [OwnerType.PRIVATE_UNKNOWN.value, OwnerType.UNKNOWN.value]
 COVERAGE_THRESHOLD = MarketSnapshot.COVERAGE_THRESHOLD
@@ -71,6 +72,9 @@ class Chart:
     # little is (or why a date has counts only).
     coverage: str = ""
     warning: str = ""
+    # The one date a table of a single date is for (its CSV carries it on every row); None for
+    # a chart over time, whose rows are dated.
+    as_of: datetime.date | None = None
 
     @property
     def element_id(self) -> str:
@@ -215,6 +219,114 @@ def _lines(series: Sequence[MarketSnapshot], rows: list[list[Cell]], names: Sequ
     return _figure(traces, y_title=y_title, hovermode="x unified")
 
 
+# ---------------------------------------------------------------- gaps and editions over time
+
+REGISTER_COLUMN = "Register"
+NO_REGISTER = "No register this year"
+EDITION_CHANGED = "Edition changed: not comparable with the register before"
+_GAP_COLOUR = "#f3f2f1"
+_MARKS_SUMMARY = (
+    " Shaded: a year with no register, where no line is drawn. Dashed line: the register changed edition "
+    "(it holds different homes or figures), so the figures either side of it are not like with like."
+)
+
+
+def _edition_changed(snapshot: MarketSnapshot) -> bool:
+    return bool((snapshot.figures.get("change_since_previous") or {}).get("edition_break"))
+
+
+def _missing_years(earlier: datetime.date, later: datetime.date) -> list[int]:
+    """The calendar years strictly between two registers' dates: years with no register."""
+    return list(range(earlier.year + 1, later.year))
+
+
+def _years_text(years: list[int]) -> str:
+    return str(years[0]) if len(years) == 1 else f"{years[0]} to {years[-1]}"
+
+
+def mark_timeline(chart: Chart, series: Sequence[MarketSnapshot]) -> Chart:
+    """Marks a chart over time (one row per snapshot of `series`) with the years that have no
+    register and the dates the register changed edition: a row per missing year and a Register
+    column in the table and CSV; in the figure, the lines broken across a gap, the gap shaded
+    and a dashed line at each change of edition, each labelled."""
+    width = len(chart.columns)
+    rows: list[list[Cell]] = []
+    gaps: list[tuple[int, list[int]]] = []  # (index in series after the gap, its missing years)
+    for index, (snapshot, row) in enumerate(zip(series, chart.rows, strict=True)):
+        missing = _missing_years(series[index - 1].as_of, snapshot.as_of) if index else []
+        if missing:
+            gaps.append((index, missing))
+            rows += [[str(year), *[None] * (width - 1), NO_REGISTER] for year in missing]
+        rows.append([*row, EDITION_CHANGED if _edition_changed(snapshot) else ""])
+    chart.columns = [*chart.columns, REGISTER_COLUMN]
+    chart.rows = rows
+    editions = [snapshot.as_of for snapshot in series[1:] if _edition_changed(snapshot)]
+    if chart.figure is not None and (gaps or editions):
+        _break_lines(chart.figure, series, gaps)
+        _draw_marks(chart.figure, series, gaps, editions)
+        chart.summary = (chart.summary + _MARKS_SUMMARY).strip()
+    return chart
+
+
+def _midpoint(earlier: datetime.date, later: datetime.date) -> str:
+    return (earlier + (later - earlier) / 2).isoformat()
+
+
+def _break_lines(figure: dict[str, Any], series: Sequence[MarketSnapshot], gaps: list[tuple[int, list[int]]]) -> None:
+    """A point with no value inside each gap, so Plotly draws no line across it."""
+    for trace in figure["data"]:
+        x, y = list(trace["x"]), list(trace["y"])
+        for index, _ in reversed(gaps):
+            x.insert(index, _midpoint(series[index - 1].as_of, series[index].as_of))
+            y.insert(index, None)
+        trace["x"], trace["y"] = x, y
+        trace["connectgaps"] = False
+
+
+def _draw_marks(
+    figure: dict[str, Any],
+    series: Sequence[MarketSnapshot],
+    gaps: list[tuple[int, list[int]]],
+    editions: list[datetime.date],
+) -> None:
+    layout = figure.setdefault("layout", {})
+    shapes, notes = layout.setdefault("shapes", []), layout.setdefault("annotations", [])
+    for index, missing in gaps:
+        earlier, later = series[index - 1].as_of.isoformat(), series[index].as_of.isoformat()
+        shapes.append(_shape("rect", earlier, later, fillcolor=_GAP_COLOUR, line={"width": 0}, layer="below"))
+        notes.append(
+            _note(
+                _midpoint(series[index - 1].as_of, series[index].as_of),
+                f"No register<br>{_years_text(missing)}",
+                "center",
+            )
+        )
+    for date in editions:
+        shapes.append(
+            _shape("line", date.isoformat(), date.isoformat(), line={"color": "#505a5f", "width": 2, "dash": "dash"})
+        )
+        notes.append(_note(date.isoformat(), "Edition<br>changed", "left"))
+
+
+def _shape(kind: str, x0: str, x1: str, **style: Any) -> dict[str, Any]:
+    return {"type": kind, "xref": "x", "yref": "paper", "x0": x0, "x1": x1, "y0": 0, "y1": 1, **style}
+
+
+def _note(x: str, text: str, anchor: str) -> dict[str, Any]:
+    return {
+        "x": x,
+        "xref": "x",
+        "yref": "paper",
+        "y": 0.98,
+        "yanchor": "top",
+        "xanchor": anchor,
+        "text": text,
+        "showarrow": False,
+        "font": {"size": 13, "color": "#0b0c0c"},
+        "bgcolor": "rgba(255,255,255,0.85)",
+    }
+
+
 OFFICIAL_COLUMNS = [
     "Date",
     "Homes, Ofsted's official total",
@@ -250,7 +362,7 @@ def homes_places_chart(homes: Sequence[MarketSnapshot], places: Sequence[MarketS
     if any(official):
         names += ["Homes, Ofsted's official total", "Places, Ofsted's official total"]
     sources = sorted({str(total["source"]) for total in official if total.get("source")})
-    return Chart(
+    chart = Chart(
         slug="homes-and-places",
         title="Children's homes and places",
         columns=[*OFFICIAL_COLUMNS[:1], *names[:2], *OFFICIAL_COLUMNS[1:]],
@@ -260,6 +372,7 @@ def homes_places_chart(homes: Sequence[MarketSnapshot], places: Sequence[MarketS
         "them" + (f" ({'; '.join(sources)})" if sources else "") + ". Registers before 2016 give no places; "
         "a register that lists only some homes counts fewer than Ofsted's total.",
     )
+    return mark_timeline(chart, homes)
 
 
 def _owner_type_columns(kinds: list[str], basis: str, of_known: bool) -> list[str]:
@@ -316,7 +429,7 @@ def owner_types_chart(series: Sequence[MarketSnapshot], basis: str) -> Chart:
         if of_known
         else "",
     )
-    return _series_coverage(chart, series)
+    return mark_timeline(_series_coverage(chart, series), series)
 
 
 def concentration_chart(series: Sequence[MarketSnapshot]) -> Chart:
@@ -330,7 +443,7 @@ def concentration_chart(series: Sequence[MarketSnapshot]) -> Chart:
         rows=rows,
         figure=_lines(series, rows, ["CR4: 4 largest owners", "CR10: 10 largest owners"], "% of the market"),
     )
-    return _series_coverage(chart, series)
+    return mark_timeline(_series_coverage(chart, series), series)
 
 
 def hhi_chart(series: Sequence[MarketSnapshot]) -> Chart:
@@ -344,7 +457,7 @@ def hhi_chart(series: Sequence[MarketSnapshot]) -> Chart:
         summary="HHI sums the squares of every owner's percentage share: under 1,000 is usually read as "
         "unconcentrated, over 1,800 as highly concentrated.",
     )
-    return _series_coverage(chart, series)
+    return mark_timeline(_series_coverage(chart, series), series)
 
 
 def top_owners_chart(snapshot: MarketSnapshot) -> Chart:
@@ -361,34 +474,58 @@ def top_owners_chart(snapshot: MarketSnapshot) -> Chart:
         ]
         for rank, owner in enumerate(owners, start=1)
     ]
-    bar = go.Bar(
-        x=[row[4] for row in reversed(rows)],
-        y=[f"{row[1]} " for row in reversed(rows)],
-        orientation="h",
-        marker={"color": [OWNER_TYPE_COLOURS.get(o.get("owner_type"), "#505a5f") for o in reversed(owners)]},
-    )
+    order = [f"{row[1]} " for row in reversed(rows)]  # the largest at the top
     chart = Chart(
         slug="top-owners",
         title=f"The {len(rows)} largest owners",
         columns=["Rank", "Owner", "Type of owner", label, "Share (%)", *COVERAGE_COLUMNS],
         rows=rows,
         figure=_figure(
-            [bar],
+            _bars_by_owner_type(list(reversed(owners)), list(reversed(rows))),
             x_title=f"% of {label.lower()}",
-            height=max(300, 36 * len(rows) + 100),
-            margin={"l": 360, "r": 30, "t": 20, "b": 60},
-            yaxis={"automargin": True},
+            height=max(340, 36 * len(rows) + 140),
+            margin={"l": 360, "r": 30, "t": 60, "b": 60},
+            yaxis={"automargin": True, "categoryorder": "array", "categoryarray": order},
+            barmode="stack",
+            showlegend=True,
+            legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "title": {"text": "Type of owner:"}},
         ),
+        summary="Each bar's colour is its owner's type, named in the key above the chart and in the table.",
+        as_of=snapshot.as_of,
     )
     return _snapshot_coverage(chart, snapshot)
 
 
+def _bars_by_owner_type(owners: list[dict[str, Any]], rows: list[list[Cell]]) -> list[Any]:
+    """One bar trace per type of owner, so the colours have a legend naming each type."""
+    kinds = list(dict.fromkeys(owner.get("owner_type") or OwnerType.UNKNOWN.value for owner in owners))
+    traces = []
+    for kind in kinds:
+        ours = [row for owner, row in zip(owners, rows, strict=True) if (owner.get("owner_type") or "unknown") == kind]
+        traces.append(
+            go.Bar(
+                x=[row[4] for row in ours],
+                y=[f"{row[1]} " for row in ours],
+                orientation="h",
+                name=OWNER_TYPE_LABELS.get(kind, "Unknown"),
+                marker={"color": _COLOUR_OF_TYPE.get(kind, OWNER_TYPE_COLOURS[OwnerType.UNKNOWN])},
+            )
+        )
+    return traces
+
+
+def _band_label(band: str) -> str:
+    return f"{band} home" if band == "1" else f"{band} homes"
+
+
 def size_bands_chart(snapshot: MarketSnapshot) -> Chart:
+    """Owners grouped by how many homes each owns (the bands count homes whichever the basis),
+    with the owners in each band and their share of the market's places or homes."""
     label = units_label(snapshot.basis).lower()
     bands = snapshot.figures.get("size_bands", {})
     rows: list[list[Cell]] = [
         [
-            band,
+            _band_label(band),
             int(bands[band]["owners"]),
             int(bands[band]["units"]),
             float(bands[band]["share"]),
@@ -397,18 +534,29 @@ def size_bands_chart(snapshot: MarketSnapshot) -> Chart:
         for band in SIZE_BANDS
         if band in bands
     ]
-    bar = go.Bar(x=[f"{row[0]} {label}" for row in rows], y=[row[3] for row in rows], marker={"color": "#1d70b8"})
+    bar = go.Bar(x=[row[0] for row in rows], y=[row[3] for row in rows], marker={"color": "#1d70b8"})
     chart = Chart(
         slug="size-bands",
-        title="Owners by size",
-        columns=[f"Owner's size ({label})", "Owners", label.capitalize(), "Share (%)", *COVERAGE_COLUMNS],
+        title="Owners by the number of homes they own",
+        columns=[
+            "Owner's size (homes owned)",
+            "Owners",
+            f"{label.capitalize()} they hold",
+            f"Share of {label} (%)",
+            *COVERAGE_COLUMNS,
+        ],
         rows=rows,
-        figure=_figure([bar], y_title=f"% of {label}", x_title=f"Owners with this many {label}"),
+        figure=_figure([bar], y_title=f"% of {label}", x_title="Owners who own this many homes"),
+        summary=f"Each owner is counted in one band by the number of homes it owns; the bars are the share of "
+        f"the {label} those owners hold.",
+        as_of=snapshot.as_of,
     )
     return _snapshot_coverage(chart, snapshot)
 
 
-def ranking_chart(slug: str, title: str, snapshots: Sequence[MarketSnapshot], basis: str) -> Chart:
+def ranking_chart(
+    slug: str, title: str, snapshots: Sequence[MarketSnapshot], basis: str, *, as_of: datetime.date | None = None
+) -> Chart:
     """A ranked table of areas (no figure): rank, area, code and its concentration."""
     rows: list[list[Cell]] = [
         [rank, s.geography_name, s.geography_code, s.homes, s.units, s.owners, s.hhi, s.cr4, s.cr10, *coverage_cells(s)]
@@ -418,7 +566,8 @@ def ranking_chart(slug: str, title: str, snapshots: Sequence[MarketSnapshot], ba
     columns += COVERAGE_COLUMNS
     if basis == MarketBasis.HOMES:  # homes and units are the same column
         columns, rows = columns[:4] + columns[5:], [row[:4] + row[5:] for row in rows]
-    return _areas_coverage(Chart(slug=slug, title=title, columns=columns, rows=rows), snapshots, basis)
+    chart = Chart(slug=slug, title=title, columns=columns, rows=rows, as_of=as_of)
+    return _areas_coverage(chart, snapshots, basis)
 
 
 def _areas_coverage(chart: Chart, snapshots: Sequence[MarketSnapshot], basis: str) -> Chart:
@@ -537,6 +686,13 @@ def _fee_row(snapshot: CostSnapshot) -> list[Cell]:
     ]
 
 
+def _group_colour(index: int, label: str) -> str:
+    """An owner type keeps its own colour (the one every chart's key gives it); other groups
+    take the palette's."""
+    kind = next((kind for kind, name in OWNER_TYPE_LABELS.items() if name == label), None)
+    return OWNER_TYPE_COLOURS[OwnerType(kind)] if kind else PALETTE[index % len(PALETTE)]
+
+
 def _fee_trace(index: int, label: str, rows: list[list[Cell]]) -> Any:
     drawn = [row for row in rows if row[1] == label and row[4] is not None]
     medians = [float(row[4]) for row in drawn]  # type: ignore[arg-type]
@@ -545,7 +701,7 @@ def _fee_trace(index: int, label: str, rows: list[list[Cell]]) -> Any:
         y=medians,
         name=label,
         mode="lines+markers",
-        line={"color": PALETTE[index % len(PALETTE)], "width": 3},
+        line={"color": _group_colour(index, label), "width": 3},
         error_y={
             "type": "data",
             "symmetric": False,

@@ -83,7 +83,7 @@ class AreaOptionsForm(MarketOptionsForm):
         return str(getattr(self, "cleaned_data", {}).get("sort") or "hhi")
 
 
-FormT = TypeVar("FormT", bound=MarketOptionsForm)
+FormT = TypeVar("FormT", bound=AsOfForm)
 
 
 def _bound_form(request: HttpRequest, form_class: type[FormT]) -> FormT:
@@ -98,18 +98,19 @@ def _sorted(snapshots: Sequence[MarketSnapshot], sort: str) -> list[MarketSnapsh
     return sorted(snapshots, key=key, reverse=descending)
 
 
-def _with_csv_urls(found: dict[str, Chart], url_name: str, request: HttpRequest, **kwargs: str) -> dict[str, Chart]:
-    query = request.GET.urlencode()
+def _csv_url(url_name: str, slug: str, query: str, **kwargs: str) -> str:
+    return reverse(url_name, kwargs={**kwargs, "chart": slug}) + (f"?{query}" if query else "")
+
+
+def _with_csv_urls(found: dict[str, Chart], url_name: str, query: str, **kwargs: str) -> dict[str, Chart]:
     for chart in found.values():
-        chart.csv_url = reverse(url_name, kwargs={**kwargs, "chart": chart.slug}) + (f"?{query}" if query else "")
+        chart.csv_url = _csv_url(url_name, chart.slug, query, **kwargs)
     return found
 
 
-def _link_areas(chart: Chart, request: HttpRequest) -> Chart:
-    """Each ranked area's name links to its own page, keeping the market chosen."""
-    query = request.GET.copy()
-    query.pop("sort", None)
-    suffix = f"?{query.urlencode()}" if query else ""
+def _link_areas(chart: Chart, query: str) -> Chart:
+    """Each ranked area's name links to its own page, keeping the market and the date chosen."""
+    suffix = f"?{query}" if query else ""
     chart.links = [reverse("market:dashboards_area", args=[row[2]]) + suffix for row in chart.rows]
     return chart
 
@@ -189,10 +190,9 @@ def resolve_as_of(run: RecomputeRun, options: MarketOptions, raw: str | None) ->
     return choice.shown, choice.error or choice.note
 
 
-def headline(snapshot: MarketSnapshot) -> list[dict[str, Any]]:
-    """The latest figures, each with its change since the previous date where known; the
-    owner figures (none on a date whose register names no owners) with their coverage."""
-    change = snapshot.figures.get("change_since_previous") or {}
+def _headline_figures(snapshot: MarketSnapshot) -> list[tuple[str, Any, str | None]]:
+    """The date's figures, each with the key of its change since the previous date; the owner
+    figures (none on a date whose register names no owners) with their coverage."""
     units = charts.units_label(snapshot.basis)
     counts: list[tuple[str, Any, str | None]] = [
         ("Homes", snapshot.homes, None),
@@ -214,11 +214,48 @@ def headline(snapshot: MarketSnapshot) -> list[dict[str, Any]]:
             else []
         ),
     ]
-    shown = counts + ([] if charts.is_counts_only(snapshot) else owners + coverage)
+    return counts + ([] if charts.is_counts_only(snapshot) else owners + coverage)
+
+
+def headline(snapshot: MarketSnapshot) -> list[dict[str, Any]]:
+    """The date's figures for display, each with its change since the previous date where known."""
+    change = snapshot.figures.get("change_since_previous") or {}
     return [
         {"label": label, "value": charts.display(value), "change": _change(change, key) if key else ""}
-        for label, value, key in shown
+        for label, value, key in _headline_figures(snapshot)
     ]
+
+
+def headline_table(snapshot: MarketSnapshot) -> Chart:
+    """The headline figures as a table for their CSV: each figure, its value and its change."""
+    change = snapshot.figures.get("change_since_previous") or {}
+    previous = _date(change.get("as_of"))
+    rows: list[list[charts.Cell]] = []
+    for label, value, key in _headline_figures(snapshot):
+        difference = change.get(key) if key else None
+        if difference is not None and change.get("edition_break"):
+            difference = "not comparable: the register changed edition"
+        rows.append([label, value, difference, previous if difference is not None else None])
+    columns = ["Figure", "Value", "Change since the previous register", "Previous register"]
+    title = f"{snapshot.geography_name} at a glance"
+    return Chart(slug="headline", title=title, columns=columns, rows=rows, as_of=snapshot.as_of)
+
+
+def federations_table(figures: FederatedMarket) -> Chart:
+    """The federations section as a table for its CSV, on its own date (today's)."""
+    owned, as_one = figures.as_owned, figures.federations_as_one
+    rows: list[list[charts.Cell]] = [
+        ["Places", figures.places, None],
+        ["Places in a federation's homes", figures.places_federated, None],
+        ["Federated share of places (%)", figures.federated_share_percent, None],
+        ["Federations", len(figures.by_federation), None],
+        ["HHI of places (0 to 10,000)", owned.hhi if owned else None, as_one.hhi if as_one else None],
+        ["CR4: share of the 4 largest (%)", owned.cr4 if owned else None, as_one.cr4 if as_one else None],
+        ["Owners", owned.owners if owned else None, as_one.owners if as_one else None],
+    ]
+    columns = ["Figure", "As owned", "If each federation counted as one owner"]
+    title = "Federations of small providers"
+    return Chart(slug="federations", title=title, columns=columns, rows=rows, as_of=figures.as_of)
 
 
 def _change(change: dict[str, Any], key: str) -> str:
@@ -283,9 +320,11 @@ def served_from_cache(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_authenticated or _has_pending_messages(request) or not _cacheable(request):
+        if request.user.is_authenticated or _has_pending_messages(request):
             return view(request, *args, **kwargs)
         run = selectors.current_run()
+        if not _cacheable(request, run):
+            return view(request, *args, **kwargs)
         path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
         key = f"dashboards:{run.pk if run else 'none'}:{path}"
         nonce = getattr(request, "csp_nonce", "")
@@ -318,10 +357,28 @@ _CACHEABLE_VALUES: dict[str, set[str]] = {
 }
 
 
-def _cacheable(request: HttpRequest) -> bool:
-    return all(
-        len(values) == 1 and values[0] in _CACHEABLE_VALUES.get(key, set()) for key, values in request.GET.lists()
-    )
+def _cacheable(request: HttpRequest, run: RecomputeRun | None) -> bool:
+    """Only known values are kept: a date only if the current run holds it (a date between
+    registers, or made up, is rendered afresh every time)."""
+    for key, values in request.GET.lists():
+        if len(values) != 1:
+            return False
+        if key == "as_of":
+            if run is None or values[0] not in _held_dates(run):
+                return False
+        elif values[0] not in _CACHEABLE_VALUES.get(key, set()):
+            return False
+    return True
+
+
+def _held_dates(run: RecomputeRun) -> set[str]:
+    """The dates (ISO) the run holds snapshots for, kept as long as its pages are."""
+    key = f"market-dates:{run.pk}"
+    held: set[str] | None = cache.get(key)
+    if held is None:
+        held = {date.isoformat() for date in selectors.run_dates(run)}
+        cache.set(key, held, timeout=CACHE_SECONDS)
+    return held
 
 
 def _has_pending_messages(request: HttpRequest) -> bool:
@@ -334,22 +391,59 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpR
     return render(request, f"market/dashboards/{template}", context)
 
 
+def _choose_date(request: HttpRequest, form: AsOfForm, run: RecomputeRun, options: MarketOptions) -> AsOfChoice:
+    """The date the visitor chose, its error shown beside the date select and in the summary."""
+    choice = as_of_choice(run, options, request.GET.get("as_of"))
+    if choice.error:
+        form.add_error("as_of", choice.error)
+    return choice
+
+
+def _query(request: HttpRequest, choice: AsOfChoice | None, *, without: tuple[str, ...] = ()) -> str:
+    """This page's query for the links it makes: the date shown (never one in error or between
+    registers, and none for the latest), and the other choices as they came."""
+    query = request.GET.copy()
+    for name in ("as_of", *without):
+        query.pop(name, None)
+    if choice is not None and choice.shown is not None and not choice.is_latest:
+        query["as_of"] = choice.shown.isoformat()
+    return query.urlencode()
+
+
+def _date_context(choice: AsOfChoice, request: HttpRequest) -> dict[str, Any]:
+    query = _query(request, choice)
+    return {
+        "as_of": choice.shown,
+        "as_of_choice": choice,
+        "query": query,
+        "nav_query": f"as_of={choice.shown.isoformat()}" if choice.shown and not choice.is_latest else "",
+    }
+
+
 @login_not_required
 @served_from_cache
 def overview(request: HttpRequest) -> HttpResponse:
     form = _bound_form(request, MarketOptionsForm)
     run = selectors.current_run()
     context: dict[str, Any] = {"form": form, "run": run}
+    shown: datetime.date | None = None
     if run is not None:
-        context |= _area_context(run, form.options(), ENGLAND_CODE)
-        _with_csv_urls(context.get("charts", {}), "market:dashboards_csv", request)
+        options = form.options()
+        choice = _choose_date(request, form, run, options)
+        shown = choice.shown
+        context |= _date_context(choice, request)
+        context |= _area_context(run, options, ENGLAND_CODE, as_of=shown)
+        _with_csv_urls(context.get("charts", {}), "market:dashboards_csv", context["query"])
+        context["headline_csv_url"] = _csv_url("market:dashboards_csv", "headline", context["query"])
+        context["federations_csv_url"] = _csv_url("market:dashboards_csv", "federations", context["query"])
     context["federations"] = _federations_today()
     return _page(request, "overview.html", context)
 
 
 def _federations_today() -> FederatedMarket:
     """Federations as groupings of today's homes, never as owners: the federated share of
-    places and concentration if each federation counted as one owner (issue 14)."""
+    places and concentration if each federation counted as one owner (issue 14). Always today's:
+    membership is not kept over time, so a past date's page says so rather than guess."""
     today = pages.today()
     return federated_market(as_of=today, resolutions=pages.resolutions_on(today))
 
@@ -359,7 +453,15 @@ def _federations_today() -> FederatedMarket:
 def overview_csv(request: HttpRequest, chart: str) -> HttpResponse:
     form = _bound_form(request, MarketOptionsForm)
     run = _run_or_404()
-    return csv_response(_area_context(run, form.options(), ENGLAND_CODE).get("charts", {}), chart, "england")
+    options = form.options()
+    as_of = as_of_choice(run, options, request.GET.get("as_of")).shown
+    if chart == "federations":
+        return csv_response({chart: federations_table(_federations_today())}, chart, "england")
+    context = _area_context(run, options, ENGLAND_CODE, as_of=as_of)
+    found = dict(context.get("charts", {}))
+    if context:
+        found["headline"] = headline_table(context["latest"])
+    return csv_response(found, chart, "england")
 
 
 def _areas_charts(
@@ -372,8 +474,10 @@ def _areas_charts(
     authorities = selectors.areas_on(run, options, GeographyLevel.LOCAL_AUTHORITY, as_of)
     return _by_slug(
         charts.map_chart(authorities, selectors.authority_positions(), options.basis),
-        charts.ranking_chart("regions", "Regions", _sorted(regions, sort), options.basis),
-        charts.ranking_chart("local-authorities", "Local authorities", _sorted(authorities, sort), options.basis),
+        charts.ranking_chart("regions", "Regions", _sorted(regions, sort), options.basis, as_of=as_of),
+        charts.ranking_chart(
+            "local-authorities", "Local authorities", _sorted(authorities, sort), options.basis, as_of=as_of
+        ),
     )
 
 
@@ -385,11 +489,13 @@ def areas(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "run": run}
     if run is not None:
         options = form.options()
-        context["as_of"] = _figures_as_of(run, options)
-        found = _with_csv_urls(_areas_charts(run, options, form.sort_key()), "market:dashboards_areas_csv", request)
-        context["charts"] = found
+        choice = _choose_date(request, form, run, options)
+        context |= _date_context(choice, request)
+        found = _areas_charts(run, options, form.sort_key(), as_of=choice.shown)
+        context["charts"] = _with_csv_urls(found, "market:dashboards_areas_csv", context["query"])
+        area_query = _query(request, choice, without=("sort",))
         context["rankings"] = [
-            _link_areas(found[slug], request) for slug in ("regions", "local-authorities") if slug in found
+            _link_areas(found[slug], area_query) for slug in ("regions", "local-authorities") if slug in found
         ]
     return _page(request, "areas.html", context)
 
@@ -399,15 +505,20 @@ def areas(request: HttpRequest) -> HttpResponse:
 def areas_csv(request: HttpRequest, chart: str) -> HttpResponse:
     form = _bound_form(request, AreaOptionsForm)
     run = _run_or_404()
-    return csv_response(_areas_charts(run, form.options(), form.sort_key()), chart, "areas")
+    options = form.options()
+    as_of = as_of_choice(run, options, request.GET.get("as_of")).shown
+    return csv_response(_areas_charts(run, options, form.sort_key(), as_of=as_of), chart, "areas")
 
 
-def _one_area_context(run: RecomputeRun, options: MarketOptions, area: selectors.Area, sort: str) -> dict[str, Any]:
-    context = _area_context(run, options, area.code)
+def _one_area_context(
+    run: RecomputeRun, options: MarketOptions, area: selectors.Area, sort: str, as_of: datetime.date | None
+) -> dict[str, Any]:
+    context = _area_context(run, options, area.code, as_of=as_of)
     if context and area.level == GeographyLevel.REGION:
-        authorities = selectors.authorities_of_region_on(run, options, area.code, context["latest"].as_of)
+        shown = context["latest"].as_of
+        authorities = selectors.authorities_of_region_on(run, options, area.code, shown)
         ranking = charts.ranking_chart(
-            "authorities", f"Local authorities in {area.name}", _sorted(authorities, sort), options.basis
+            "authorities", f"Local authorities in {area.name}", _sorted(authorities, sort), options.basis, as_of=shown
         )
         context["charts"][ranking.slug] = ranking
     return context
@@ -433,10 +544,15 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
         "level_label": GeographyLevel(place.level).label,
     }
     if run is not None:
-        context |= _one_area_context(run, form.options(), place, form.sort_key())
-        _with_csv_urls(context.get("charts", {}), "market:dashboards_area_csv", request, code=code)
+        choice = _choose_date(request, form, run, form.options())
+        context |= _date_context(choice, request)
+        context |= _one_area_context(run, form.options(), place, form.sort_key(), choice.shown)
+        if "latest" in context:  # an area missing on the date shows its latest before it
+            context["as_of"] = context["latest"].as_of
+        _with_csv_urls(context.get("charts", {}), "market:dashboards_area_csv", context["query"], code=code)
+        context["headline_csv_url"] = _csv_url("market:dashboards_area_csv", "headline", context["query"], code=code)
         if "authorities" in context.get("charts", {}):
-            _link_areas(context["charts"]["authorities"], request)
+            _link_areas(context["charts"]["authorities"], _query(request, choice, without=("sort",)))
     return _page(request, "area.html", context)
 
 
@@ -446,12 +562,18 @@ def area_csv(request: HttpRequest, code: str, chart: str) -> HttpResponse:
     place = _area_or_404(code)
     form = _bound_form(request, AreaOptionsForm)
     run = _run_or_404()
-    found = _one_area_context(run, form.options(), place, form.sort_key()).get("charts", {})
+    options = form.options()
+    as_of = as_of_choice(run, options, request.GET.get("as_of")).shown
+    context = _one_area_context(run, options, place, form.sort_key(), as_of)
+    found = dict(context.get("charts", {}))
+    if context:
+        found["headline"] = headline_table(context["latest"])
     return csv_response(found, chart, code)
 
 
 def _costs_charts(run: RecomputeRun, *, as_of: datetime.date | None = None) -> dict[str, Chart]:
-    """Owner-type shares up to the date and the fees of the financial years begun by then."""
+    """Owner-type shares up to the date and the fees of the financial years begun by then
+    (None: every date and financial year)."""
     costs = selectors.cost_snapshots(run, until=as_of)
     found: dict[str, Chart] = {}
     england = selectors.area_series(run, MarketOptions(), ENGLAND_CODE, until=as_of)
@@ -466,10 +588,13 @@ def _costs_charts(run: RecomputeRun, *, as_of: datetime.date | None = None) -> d
 @login_not_required
 @served_from_cache
 def costs(request: HttpRequest) -> HttpResponse:
+    form = _bound_form(request, AsOfForm)
     run = selectors.current_run()
-    context: dict[str, Any] = {"run": run}
+    context: dict[str, Any] = {"run": run, "form": form}
     if run is not None:
-        found = _with_csv_urls(_costs_charts(run), "market:dashboards_costs_csv", request)
+        choice = _choose_date(request, form, run, MarketOptions())
+        context |= _date_context(choice, request)
+        found = _with_csv_urls(_costs_charts(run, as_of=_past(choice)), "market:dashboards_costs_csv", context["query"])
         context["synthetic"] = any(snapshot.synthetic for snapshot in selectors.cost_snapshots(run))
         context["shares"] = found.get("owner-types")
         context["fee_charts"] = [chart for slug, chart in found.items() if slug.startswith("fees-")]
@@ -479,7 +604,15 @@ def costs(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @served_from_cache
 def costs_csv(request: HttpRequest, chart: str) -> HttpResponse:
-    return csv_response(_costs_charts(_run_or_404()), chart, "costs")
+    run = _run_or_404()
+    as_of = _past(as_of_choice(run, MarketOptions(), request.GET.get("as_of")))
+    return csv_response(_costs_charts(run, as_of=as_of), chart, "costs")
+
+
+def _past(choice: AsOfChoice) -> datetime.date | None:
+    """A past date chosen, or None for the latest: placements go on being recorded after the
+    latest register, so the latest costs count every financial year."""
+    return None if choice.is_latest else choice.shown
 
 
 def _run_or_404() -> RecomputeRun:
@@ -497,8 +630,10 @@ def csv_response(found: dict[str, Chart], slug: str, prefix: str) -> HttpRespons
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{prefix.lower()}-{slug}.csv"'
     writer = csv.writer(response)
-    writer.writerow(chart.columns)
-    writer.writerows([_csv_cell(cell) for cell in row] for row in chart.rows)
+    # A table of one date says which on every row, so the file keeps its date when copied apart.
+    dated = [] if chart.as_of is None else [chart.as_of]
+    writer.writerow([*(["As of"] if dated else []), *chart.columns])
+    writer.writerows([_csv_cell(cell) for cell in [*dated, *row]] for row in chart.rows)
     return response
 
 

@@ -103,17 +103,20 @@ def test_the_overview_charts_draw_exactly_their_tables(client: Client, run):
     homes = figure(html, "homes-and-places")
     assert [trace["y"] for trace in homes["data"]] == [[240, 250], [980, 1000]]
     top = figure(html, "top-owners")
-    assert len(top["data"][0]["y"]) == 20
-    assert top["data"][0]["y"][-1] == "Owner 1 Limited "  # the largest at the top
+    assert sum(len(trace["y"]) for trace in top["data"]) == 20  # one bar trace per owner type, for the key
+    assert top["layout"]["yaxis"]["categoryarray"][-1] == "Owner 1 Limited "  # the largest at the top
     assert "31 March 2024 400.0" not in visible_text(html)
     assert "31 March 2023 400.0" in visible_text(html)
 
 
 def test_the_csv_of_a_chart_has_exactly_the_chart_rows(client: Client, run):
     assert csv_rows(client, "/dashboards/hhi.csv") == [
-        ["Date", "HHI", "Owner known (% of homes)", "Owner known (% of places)", "Links dated from", "Links dated to"],
-        ["2023-03-31", "400.0", "96.5", "97.25", "2022-06-30", "2023-03-31"],
-        ["2024-03-31", "412.5", "96.5", "97.25", "2022-06-30", "2023-03-31"],
+        [
+            *["Date", "HHI", "Owner known (% of homes)", "Owner known (% of places)", "Links dated from"],
+            *["Links dated to", "Register"],
+        ],
+        ["2023-03-31", "400.0", "96.5", "97.25", "2022-06-30", "2023-03-31", ""],
+        ["2024-03-31", "412.5", "96.5", "97.25", "2022-06-30", "2023-03-31", ""],
     ]
     assert csv_rows(client, "/dashboards/concentration.csv") == [
         [
@@ -124,12 +127,14 @@ def test_the_csv_of_a_chart_has_exactly_the_chart_rows(client: Client, run):
             "Owner known (% of places)",
             "Links dated from",
             "Links dated to",
+            "Register",
         ],
-        ["2023-03-31", "20.75", "38.5", "96.5", "97.25", "2022-06-30", "2023-03-31"],
-        ["2024-03-31", "21.75", "38.5", "96.5", "97.25", "2022-06-30", "2023-03-31"],
+        ["2023-03-31", "20.75", "38.5", "96.5", "97.25", "2022-06-30", "2023-03-31", ""],
+        ["2024-03-31", "21.75", "38.5", "96.5", "97.25", "2022-06-30", "2023-03-31", ""],
     ]
     top = csv_rows(client, "/dashboards/top-owners.csv")
     assert top[0] == [
+        "As of",
         "Rank",
         "Owner",
         "Type of owner",
@@ -141,6 +146,7 @@ def test_the_csv_of_a_chart_has_exactly_the_chart_rows(client: Client, run):
         "Links dated to",
     ]
     assert top[1] == [
+        "2024-03-31",
         "1",
         "Owner 1 Limited",
         "Private, corporate",
@@ -154,19 +160,20 @@ def test_the_csv_of_a_chart_has_exactly_the_chart_rows(client: Client, run):
     assert len(top) == 21
     assert csv_rows(client, "/dashboards/size-bands.csv") == [
         [
-            "Owner's size (places)",
+            "As of",
+            "Owner's size (homes owned)",
             "Owners",
-            "Places",
-            "Share (%)",
+            "Places they hold",
+            "Share of places (%)",
             "Owner known (% of homes)",
             "Owner known (% of places)",
             "Links dated from",
             "Links dated to",
         ],
-        ["1", "40", "160", "16.0", "96.5", "97.25", "2022-06-30", "2023-03-31"],
-        ["2-5", "30", "240", "24.0", "96.5", "97.25", "2022-06-30", "2023-03-31"],
-        ["6-20", "12", "300", "30.0", "96.5", "97.25", "2022-06-30", "2023-03-31"],
-        ["21+", "3", "300", "30.0", "96.5", "97.25", "2022-06-30", "2023-03-31"],
+        ["2024-03-31", "1 home", "40", "160", "16.0", "96.5", "97.25", "2022-06-30", "2023-03-31"],
+        ["2024-03-31", "2-5 homes", "30", "240", "24.0", "96.5", "97.25", "2022-06-30", "2023-03-31"],
+        ["2024-03-31", "6-20 homes", "12", "300", "30.0", "96.5", "97.25", "2022-06-30", "2023-03-31"],
+        ["2024-03-31", "21+ homes", "3", "300", "30.0", "96.5", "97.25", "2022-06-30", "2023-03-31"],
     ]
 
 
@@ -182,8 +189,11 @@ def test_the_basis_and_level_controls_choose_the_snapshots(client: Client, run):
     MarketSnapshotFactory(run=run, level="registered", basis="places", include_local_authority=False, hhi=777.0)
 
     assert csv_rows(client, "/dashboards/hhi.csv?level=registered&include_local_authority=no") == [
-        ["Date", "HHI", "Owner known (% of homes)", "Owner known (% of places)", "Links dated from", "Links dated to"],
-        ["2024-03-31", "777.0", "96.5", "97.25", "2022-06-30", "2023-03-31"],
+        [
+            *["Date", "HHI", "Owner known (% of homes)", "Owner known (% of places)", "Links dated from"],
+            *["Links dated to", "Register"],
+        ],
+        ["2024-03-31", "777.0", "96.5", "97.25", "2022-06-30", "2023-03-31", ""],
     ]
     homes_text = visible_text(page_text(client, "/dashboards/?basis=homes"))
     assert "Owners holding half of the homes 9" in homes_text
@@ -214,11 +224,13 @@ def test_areas_rank_regions_and_authorities_by_the_chosen_figure(client: Client,
     by_name = csv_rows(client, "/dashboards/areas/local-authorities.csv?sort=name")
 
     assert by_hhi[0] == [
+        "As of",
         *["Rank", "Area", "ONS code", "Homes", "Places", "Owners", "HHI", "CR4 (%)", "CR10 (%)"],
         *["Owner known (% of homes)", "Owner known (% of places)", "Links dated from", "Links dated to"],
     ]
     assert by_hhi[1:] == [
         [
+            "2024-03-31",
             "1",
             "Newcastle upon Tyne",
             NEWCASTLE,
@@ -234,6 +246,7 @@ def test_areas_rank_regions_and_authorities_by_the_chosen_figure(client: Client,
             "2023-03-31",
         ],
         [
+            "2024-03-31",
             "2",
             "Sunderland",
             SUNDERLAND,
@@ -249,8 +262,8 @@ def test_areas_rank_regions_and_authorities_by_the_chosen_figure(client: Client,
             "2023-03-31",
         ],
     ]
-    assert [row[1] for row in by_name[1:]] == ["Newcastle upon Tyne", "Sunderland"]
-    assert csv_rows(client, "/dashboards/areas/regions.csv")[1][:3] == ["1", "North East", NORTH_EAST]
+    assert [row[2] for row in by_name[1:]] == ["Newcastle upon Tyne", "Sunderland"]
+    assert csv_rows(client, "/dashboards/areas/regions.csv")[1][:4] == ["2024-03-31", "1", "North East", NORTH_EAST]
     html = page_text(client, "/dashboards/areas/")
     assert f'href="/dashboards/areas/{NEWCASTLE}/"' in html
 
@@ -293,13 +306,13 @@ def test_an_invalid_sort_is_explained(client: Client, run):
 def test_a_region_page_ranks_its_authorities(client: Client, run):
     html = page_text(client, f"/dashboards/areas/{NORTH_EAST}/")
 
-    assert "North East: who owns the children's homes</h1>" in html
+    assert "North East: who owns the children's homes at 31 March 2024</h1>" in html
     assert "Local authorities in North East" in html
     rows = csv_rows(client, f"/dashboards/areas/{NORTH_EAST}/authorities.csv?sort=cr4")
-    assert [row[1] for row in rows[1:]] == ["Newcastle upon Tyne", "Sunderland"]
+    assert [row[2] for row in rows[1:]] == ["Newcastle upon Tyne", "Sunderland"]
     assert csv_rows(client, f"/dashboards/areas/{NEWCASTLE}/hhi.csv")[1:] == [
-        ["2023-03-31", "2197.5", "96.5", "97.25", "2022-06-30", "2023-03-31"],
-        ["2024-03-31", "2210.0", "96.5", "97.25", "2022-06-30", "2023-03-31"],
+        ["2023-03-31", "2197.5", "96.5", "97.25", "2022-06-30", "2023-03-31", ""],
+        ["2024-03-31", "2210.0", "96.5", "97.25", "2022-06-30", "2023-03-31", ""],
     ]
 
 
