@@ -3,17 +3,24 @@ from __future__ import annotations
 from django import forms
 
 from commissioning.framework_selectors import framework_local_authority_choices
+from config.forms import GovukForm, choice_messages, date_messages, text_messages
 from providers.forms import DateInput
 
 
-class FrameworkForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=200, error_messages={"required": "Enter the framework's name"})
+class FrameworkForm(GovukForm):
+    name = forms.CharField(
+        label="Name",
+        max_length=200,
+        error_messages=text_messages("Enter the framework's name", thing="The framework's name", limit=200),
+    )
     local_authorities = forms.ModelMultipleChoiceField(
         label="Local authorities in the framework",
         queryset=framework_local_authority_choices(),
         widget=forms.CheckboxSelectMultiple,
         help_text="Your own authority and any others that join it.",
-        error_messages={"required": "Select the authorities in the framework"},
+        error_messages=choice_messages(
+            "Select the authorities in the framework", "Select the authorities in the framework from the list"
+        ),
     )
     lots = forms.CharField(
         label="Lots",
@@ -26,19 +33,24 @@ class FrameworkForm(forms.Form):
         label="Starts on",
         widget=DateInput,
         input_formats=["%Y-%m-%d"],
-        error_messages={"required": "Enter the start date", "invalid": "Enter a real date"},
+        error_messages=date_messages("Enter the date the framework starts", thing="The start date"),
     )
     ends_on = forms.DateField(
         label="Ends on (optional)",
         widget=DateInput,
         input_formats=["%Y-%m-%d"],
         required=False,
-        error_messages={"invalid": "Enter a real date"},
+        error_messages=date_messages(None, thing="The end date"),
     )
 
     def clean_lots(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["lots"].splitlines() if line.strip()]
 
 
-class ProviderSearchForm(forms.Form):
-    q = forms.CharField(label="Search the register by provider name", required=False, max_length=100)
+class ProviderSearchForm(GovukForm):
+    q = forms.CharField(
+        label="Search the register by provider name",
+        required=False,
+        max_length=100,
+        error_messages=text_messages(None, thing="The provider name", limit=100),
+    )

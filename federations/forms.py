@@ -6,12 +6,13 @@ from __future__ import annotations
 from django import forms
 
 from accounts.models import User
+from config.forms import GovukForm, choice_messages, text_messages
 from federations.models import CHARTER_MAX, PURPOSE_MAX
 from geography.models import LocalAuthority, Region
 from providers.models import Federation, ProviderOrganisation
 
 
-class FederationForm(forms.Form):
+class FederationForm(GovukForm):
     founder = forms.ModelChoiceField(
         label="Which of your providers forms it",
         queryset=ProviderOrganisation.objects.none(),
@@ -19,24 +20,30 @@ class FederationForm(forms.Form):
         error_messages={"required": "Choose the provider that forms the federation.",
                         "invalid_choice": "Choose one of the providers you administer."},
     )  # fmt: skip
-    name = forms.CharField(label="Name", max_length=120, error_messages={"required": "Enter the federation's name."})
+    name = forms.CharField(
+        label="Name",
+        max_length=120,
+        error_messages=text_messages("Enter the federation's name.", thing="The federation's name", limit=120),
+    )
     purpose = forms.CharField(
         label="Purpose",
         max_length=PURPOSE_MAX,
         help_text="One or two sentences: why these providers work together.",
         widget=forms.Textarea,
-        error_messages={"required": "Enter the federation's purpose."},
+        error_messages=text_messages("Enter the federation's purpose.", thing="The purpose", limit=PURPOSE_MAX),
     )
     charter = forms.CharField(
         label="Charter",
         max_length=CHARTER_MAX,
         help_text="What members promise each other and the children they care for. It is published.",
         widget=forms.Textarea,
-        error_messages={"required": "Enter the federation's charter: what members promise each other."},
+        error_messages=text_messages(
+            "Enter the federation's charter: what members promise each other.", thing="The charter", limit=CHARTER_MAX
+        ),
     )
     regions = forms.ModelMultipleChoiceField(
         label="Regions it serves", queryset=Region.objects.order_by("name"), required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple, error_messages=choice_messages("Select the regions from the list."),
     )  # fmt: skip
     local_authorities = forms.ModelMultipleChoiceField(
         label="Local authorities it serves",
@@ -44,6 +51,7 @@ class FederationForm(forms.Form):
         queryset=LocalAuthority.objects.filter(is_current=True).order_by("name"),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
+        error_messages=choice_messages("Choose the local authorities from the list."),
     )
 
     def __init__(self, *args: object, founders: object, **kwargs: object) -> None:
@@ -51,7 +59,7 @@ class FederationForm(forms.Form):
         self.fields["founder"].queryset = founders  # type: ignore[attr-defined]
 
 
-class InviteForm(forms.Form):
+class InviteForm(GovukForm):
     provider_organisation = forms.ModelChoiceField(
         label="Provider to invite",
         queryset=ProviderOrganisation.objects.none(),
@@ -65,7 +73,7 @@ class InviteForm(forms.Form):
         self.fields["provider_organisation"].queryset = invitable  # type: ignore[attr-defined]
 
 
-class CoordinatorForm(forms.Form):
+class CoordinatorForm(GovukForm):
     person = forms.ModelChoiceField(
         label="Person to coordinate",
         queryset=User.objects.none(),
@@ -80,23 +88,27 @@ class CoordinatorForm(forms.Form):
         self.fields["person"].label_from_instance = lambda user: user.get_full_name()  # type: ignore[attr-defined]
 
 
-class DissolveForm(forms.Form):
+class DissolveForm(GovukForm):
     reason = forms.CharField(
         label="Why is the federation dissolved?",
         max_length=PURPOSE_MAX,
         help_text="Members and the public will read this.",
         widget=forms.Textarea,
-        error_messages={"required": "Say why the federation is dissolved: members and the public will read it."},
+        error_messages=text_messages(
+            "Say why the federation is dissolved: members and the public will read it.",
+            thing="The reason",
+            limit=PURPOSE_MAX,
+        ),
     )
 
 
-class LotTermsForm(forms.Form):
+class LotTermsForm(GovukForm):
     admits_federations = forms.TypedChoiceField(
         label="Can federations be admitted to this lot?",
         choices=[("yes", "Yes"), ("no", "No")],
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
-        error_messages={"required": "Say whether federations can be admitted to this lot."},
+        error_messages=choice_messages("Say whether federations can be admitted to this lot."),
     )
     reserved_share_percent = forms.IntegerField(
         label="Share of call-offs reserved for small providers and federations (%)",
@@ -112,7 +124,7 @@ class LotTermsForm(forms.Form):
     )
 
 
-class AdmitFederationForm(forms.Form):
+class AdmitFederationForm(GovukForm):
     federation = forms.ModelChoiceField(
         label="Federation to admit",
         queryset=Federation.objects.none(),

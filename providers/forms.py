@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 
+from config.forms import GovukForm, choice_messages, date_messages, text_messages, whole_number_messages
 from providers.models import Need, RegisteredSex
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -17,18 +18,30 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class HomeProfileForm(forms.Form):
+class HomeProfileForm(GovukForm):
     age_minimum = forms.IntegerField(
-        label="Youngest age", min_value=0, max_value=17, error_messages={"required": "Enter the youngest age"}
-    )
+        label="Youngest age",
+        min_value=0,
+        max_value=17,
+        error_messages=whole_number_messages(
+            "Enter the youngest age the home is registered for", thing="The youngest age", example="8",
+            minimum=0, maximum=17,
+        ),
+    )  # fmt: skip
     age_maximum = forms.IntegerField(
-        label="Oldest age", min_value=0, max_value=18, error_messages={"required": "Enter the oldest age"}
-    )
+        label="Oldest age",
+        min_value=0,
+        max_value=18,
+        error_messages=whole_number_messages(
+            "Enter the oldest age the home is registered for", thing="The oldest age", example="17",
+            minimum=0, maximum=18,
+        ),
+    )  # fmt: skip
     sexes = forms.ChoiceField(
         label="Registered for",
         choices=RegisteredSex.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Select who the home is registered for"},
+        error_messages=choice_messages("Select who the home is registered for"),
     )
     needs = forms.ModelMultipleChoiceField(
         label="Needs the home is registered and staffed for",
@@ -36,6 +49,7 @@ class HomeProfileForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="Referrals reach the home only when it covers every need they ask for.",
+        error_messages=choice_messages("Select the needs from the list"),
     )
     statement_of_purpose = forms.CharField(
         label="Statement of purpose: summary",
@@ -50,23 +64,30 @@ class HomeProfileForm(forms.Form):
         label="Does the home take emergency admissions?",
         choices=YES_NO,
         widget=forms.RadioSelect,
-        error_messages={"required": "Select yes if the home takes emergency admissions"},
+        error_messages=choice_messages("Select yes if the home takes emergency admissions"),
     )
 
     def clean_takes_emergency_admissions(self) -> bool:
         return bool(self.cleaned_data["takes_emergency_admissions"] == "yes")
 
 
-class VacancyForm(forms.Form):
+class VacancyForm(GovukForm):
     places = forms.IntegerField(
-        label="Places", min_value=1, initial=1, error_messages={"required": "Enter how many places are free"}
+        label="Places",
+        min_value=1,
+        initial=1,
+        error_messages=whole_number_messages(
+            "Enter how many places are free", thing="The number of places", example="2", minimum=1
+        ),
     )
     available_from = forms.DateField(
         label="Available from",
         widget=DateInput,
         input_formats=DATE_FORMATS,
         help_text="Use today's date for a place free now.",
-        error_messages={"required": "Enter the date the places are free from", "invalid": "Enter a real date"},
+        error_messages=date_messages(
+            "Enter the date the places are free from", thing="The date the places are free from"
+        ),
     )
     available_until = forms.DateField(
         label="Available until (optional)",
@@ -74,13 +95,14 @@ class VacancyForm(forms.Form):
         widget=DateInput,
         input_formats=DATE_FORMATS,
         help_text="Leave blank if the places stay free until filled.",
-        error_messages={"invalid": "Enter a real date"},
+        error_messages=date_messages(None, thing="The date the places are free until"),
     )
     note = forms.CharField(
         label="Note (optional)",
         required=False,
         max_length=200,
         help_text="For example, 'ground-floor room'. No child's details.",
+        error_messages=text_messages(None, thing="The note", limit=200),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

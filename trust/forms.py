@@ -18,6 +18,7 @@ from django.forms.boundfield import BoundField, BoundWidget
 
 from accounts.models import Organisation, OrganisationKind
 from commissioning.identifiers import screened
+from config.forms import GovukForm, choice_messages, date_messages, text_messages
 from trust.entry_types import types_where
 from trust.models import EntryType, PulseCheckIn, Relationship, RelationshipState, RestorativeCase
 from trust.selectors import organisations_to_open_with
@@ -73,15 +74,24 @@ def _organisation_choices(organisations: Iterable[Organisation]) -> list[tuple[s
     return [(str(organisation.pk), organisation.name) for organisation in organisations]
 
 
-class EntryFilterForm(forms.Form):
-    type = forms.ChoiceField(label="Show", choices=[("", "All entries"), *EntryType.choices], required=False)
+class EntryFilterForm(GovukForm):
+    type = forms.ChoiceField(
+        label="Show",
+        choices=[("", "All entries"), *EntryType.choices],
+        required=False,
+        error_messages=choice_messages("Choose a type of entry from the list, or all entries"),
+    )
 
 
-class RelationshipOpenForm(forms.Form):
+class RelationshipOpenForm(GovukForm):
     """Open the log with another organisation: a commissioner names a provider organisation
     or federation; provider staff name a local authority."""
 
-    organisation = forms.ChoiceField(label="Your organisation", widget=forms.RadioSelect)
+    organisation = forms.ChoiceField(
+        label="Your organisation",
+        widget=forms.RadioSelect,
+        error_messages=choice_messages("Choose the organisation you open it for.", "Choose one of your organisations."),
+    )
     other_organisation = forms.ChoiceField(
         label="The other organisation",
         error_messages={
@@ -136,7 +146,7 @@ class EntryFormContext:
     target_actions: list[dict[str, str]] = field(default_factory=list)
 
 
-class EntryForm(forms.Form):
+class EntryForm(GovukForm):
     """What every entry has: its words, and the side it is written for when the person acts
     for both. Subclasses add their type's fields and build its payload."""
 
@@ -155,7 +165,7 @@ class EntryForm(forms.Form):
     body = forms.CharField(
         widget=forms.Textarea,
         max_length=BODY_MAX_LENGTH,
-        error_messages={"required": "Write what the entry says."},
+        error_messages=text_messages("Write what the entry says.", thing="The entry", limit=BODY_MAX_LENGTH),
         help_text="Entries are permanent: nothing written here can be changed or deleted. Do not identify any "
         "child: no names, dates of birth, addresses, phone numbers or case numbers.",
     )
@@ -211,7 +221,10 @@ class MeetingRecordForm(EntryForm):
     body_label = "What was discussed and decided"
 
     held_on = forms.DateField(
-        label="Held on", widget=DateInput, required=False, error_messages={"invalid": "Enter the day it was held."}
+        label="Held on",
+        widget=DateInput,
+        required=False,
+        error_messages=date_messages(None, thing="The day the meeting was held"),
     )
 
     def payload(self) -> dict[str, Any]:
@@ -225,18 +238,22 @@ class CommitmentForm(EntryForm):
     body_label = "The commitment, in your words"
 
     what = forms.CharField(
-        label="What is promised", max_length=500, error_messages={"required": "Say what is promised."}
+        label="What is promised",
+        max_length=500,
+        error_messages=text_messages("Say what is promised.", thing="What is promised", limit=500),
     )
     by_whom = forms.CharField(
         label="By whom",
         max_length=200,
         help_text="A role, such as the registered manager.",
-        error_messages={"required": "Say who will do it."},
+        error_messages=text_messages("Say who will do it.", thing="Who will do it", limit=200),
     )
     owner_organisation = forms.ChoiceField(
         label="Which organisation owns it",
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose the organisation that owns the commitment."},
+        error_messages=choice_messages(
+            "Choose the organisation that owns the commitment.", "Choose one of the two organisations of this log."
+        ),
     )
     due_date = forms.DateField(
         label="Due date",
@@ -268,10 +285,14 @@ class CommitmentUpdateForm(EntryForm):
         label="Outcome",
         choices=COMMITMENT_OUTCOMES,
         widget=forms.RadioSelect,
-        error_messages={"required": "Say whether the commitment was kept, missed or renegotiated."},
+        error_messages=choice_messages("Say whether the commitment was kept, missed or renegotiated."),
     )
     due_date = forms.DateField(
-        label="New due date", widget=DateInput, required=False, help_text="Only when the commitment is renegotiated."
+        label="New due date",
+        widget=DateInput,
+        required=False,
+        help_text="Only when the commitment is renegotiated.",
+        error_messages=date_messages(None, thing="The new due date"),
     )
 
     def clean(self) -> dict[str, Any]:
@@ -301,7 +322,7 @@ class ActionUpdateForm(EntryForm):
         label="Status",
         choices=ACTION_STATUSES,
         widget=forms.RadioSelect,
-        error_messages={"required": "Say whether the action is done or in progress."},
+        error_messages=choice_messages("Say whether the action is done or in progress."),
     )
 
     def setup(self, context: EntryFormContext) -> None:
@@ -332,6 +353,7 @@ class CaseStageForm(EntryForm):
         required=False,
         initial="",
         help_text="Optional. The words are offered, never imposed.",
+        error_messages=choice_messages("Choose where the relationship is now from the list, or not now"),
     )
 
     def setup(self, context: EntryFormContext) -> None:
@@ -358,7 +380,10 @@ class RestorativeConversationForm(CaseStageForm):
     body_label = "What was said and heard"
 
     held_on = forms.DateField(
-        label="Held on", widget=DateInput, required=False, error_messages={"invalid": "Enter the day it was held."}
+        label="Held on",
+        widget=DateInput,
+        required=False,
+        error_messages=date_messages(None, thing="The day the conversation was held"),
     )
 
     def payload(self) -> dict[str, Any]:
@@ -377,9 +402,17 @@ class ActionsForm(CaseStageForm):
     def setup(self, context: EntryFormContext) -> None:
         super().setup(context)
         for number in range(1, ACTION_ROWS + 1):
-            self.fields[f"action_{number}"] = forms.CharField(label=f"Action {number}", max_length=500, required=False)
+            self.fields[f"action_{number}"] = forms.CharField(
+                label=f"Action {number}",
+                max_length=500,
+                required=False,
+                error_messages=text_messages(None, thing=f"Action {number}", limit=500),
+            )
             self.fields[f"owner_{number}"] = forms.CharField(
-                label=f"Owner of action {number}", max_length=200, required=False
+                label=f"Owner of action {number}",
+                max_length=200,
+                required=False,
+                error_messages=text_messages(None, thing=f"The owner of action {number}", limit=200),
             )
 
     def action_rows(self) -> list[tuple[int, BoundField, BoundField]]:
@@ -429,6 +462,7 @@ class ReviewForm(ActionsForm):
         required=False,
         initial="",
         help_text="Optional. Five ways of defining quality (Pfeffer and Coote).",
+        error_messages=choice_messages("Choose a view of quality from the list, or none of these"),
     )
     closes_case = forms.BooleanField(label="Close the restorative case with this review", required=False)
 
@@ -452,11 +486,11 @@ class ReviewForm(ActionsForm):
         return payload
 
 
-class EntryTypeChoiceForm(forms.Form):
+class EntryTypeChoiceForm(GovukForm):
     type = forms.ChoiceField(
         label="What do you want to record?",
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose what you want to record."},
+        error_messages=choice_messages("Choose what you want to record."),
         # Answering types are reached from the links beside the entry they answer, not chosen.
         choices=[
             (value, EntryType(value).label)
@@ -478,7 +512,7 @@ def _sides_offered(form: forms.Form, sides: list[Organisation]) -> dict[int, Org
     return {organisation.pk: organisation for organisation in sides}
 
 
-class SideForm(forms.Form):
+class SideForm(GovukForm):
     """The side a person acts for, asked only of someone who acts for both."""
 
     organisation = forms.ChoiceField(
@@ -507,6 +541,7 @@ class PulseForm(SideForm):
         max_length=COMMENT_MAX_LENGTH,
         required=False,
         help_text="Optional. Both sides read it. Do not identify any child.",
+        error_messages=text_messages(None, thing="Your comment", limit=COMMENT_MAX_LENGTH),
     )
 
     def __init__(self, *args: Any, sides: list[Organisation], **kwargs: Any) -> None:
@@ -535,13 +570,15 @@ class PulseForm(SideForm):
         return {question: self.cleaned_data[question] for question in PulseCheckIn.QUESTIONS}
 
 
-class AuditedAccessForm(forms.Form):
+class AuditedAccessForm(GovukForm):
     reason = forms.CharField(
         label="Why do you need to read this log?",
         widget=forms.Textarea,
         max_length=COMMENT_MAX_LENGTH,
         help_text="Both organisations will see that you read it, when, and the reason you give here.",
-        error_messages={"required": "Say why you need to read this log."},
+        error_messages=text_messages(
+            "Say why you need to read this log.", thing="The reason", limit=COMMENT_MAX_LENGTH
+        ),
     )
 
 
@@ -556,7 +593,7 @@ class RedactionRequestForm(SideForm):
             "For example: it names or describes a child, or it is wrong about a person. The other side "
             "decides. Do not repeat what the entry says: your reason is written into the log."
         ),
-        error_messages={"required": "Say why this entry should be redacted."},
+        error_messages=text_messages("Say why this entry should be redacted.", thing="The reason", limit=2000),
     )
 
 
@@ -566,21 +603,21 @@ REDACTION_DECISIONS = [
 ]
 
 
-class RedactionDecisionForm(forms.Form):
+class RedactionDecisionForm(GovukForm):
     """Approve or decline a redaction request, with a reason; a person with a side says which."""
 
     decision = forms.ChoiceField(
         label="Your decision",
         choices=REDACTION_DECISIONS,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose approve or decline."},
+        error_messages=choice_messages("Choose approve or decline."),
     )
     reason = forms.CharField(
         label="Why?",
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=2000,
         help_text="Both organisations will read it.",
-        error_messages={"required": "Say why you approve or decline."},
+        error_messages=text_messages("Say why you approve or decline.", thing="The reason", limit=2000),
     )
     organisation = forms.ChoiceField(
         label="Decide for",

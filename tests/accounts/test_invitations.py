@@ -364,7 +364,7 @@ def test_an_unknown_token_gives_410(client: Client) -> None:
         ),
         (_accept_data(password1="qwerty123456"), {"password1": ["This password is too common."]}),
         (_accept_data(password1="348120957712"), {"password1": ["This password is entirely numeric."]}),
-        (_accept_data(full_name=""), {"full_name": ["This field is required."]}),
+        (_accept_data(full_name=""), {"full_name": ["Enter your full name"]}),
     ],
 )
 def test_a_bad_form_shows_errors_and_creates_nothing(client: Client, data: dict, errors: dict) -> None:

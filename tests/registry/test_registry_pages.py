@@ -58,7 +58,7 @@ def test_a_bad_filter_value_is_explained_and_the_rest_still_applies(client: Clie
     text = page.content.decode()
     assert page.status_code == 200
     assert "There is a problem" in text
-    assert "Select a valid choice" in text
+    assert "Choose an Ofsted rating from the list, or Any" in text
     assert "1 home" in text  # Manchester's filter still applied
     api = client.get("/api/v1/homes/", {"rating": "brilliant"})
     assert api.status_code == 400
