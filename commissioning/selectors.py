@@ -11,6 +11,8 @@ Two families of selector:
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 from dataclasses import dataclass, field
 
 from django.db.models import Case, Q, QuerySet, Value, When
@@ -82,6 +84,24 @@ def placement_requests_visible_to(user: AnyUser) -> QuerySet[PlacementRequest]:
     return placement_requests_actionable_by(user)
 
 
+# The answers a commissioner checks before sending: every field of the referral form.
+ANSWER_FIELDS = (
+    "age_years", "sex", "legal_status", "urgency", "start_by", "planned_duration", "living_companions",
+    "education", "home_local_authority_id", "postcode_district", "maximum_distance_km", "out_of_area_reason",
+    "weekly_budget_guide", "framework_lot_id", "summary", "risks_to_child", "risks_to_others",
+)  # fmt: skip
+
+
+def placement_request_answers_digest(placement_request: PlacementRequest) -> str:
+    """A digest of the referral's answers as they stand: the check-your-answers page carries it,
+    and sending refuses a draft whose answers have changed since the page was shown."""
+    answers = {name: getattr(placement_request, name) for name in ANSWER_FIELDS}
+    answers["needs"] = sorted(placement_request.needs.values_list("code", flat=True))
+    answers["areas_to_avoid"] = sorted(placement_request.areas_to_avoid.values_list("pk", flat=True))
+    text = json.dumps(answers, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def invitations_of(placement_request: PlacementRequest) -> QuerySet[Invitation]:
     """A referral's invitations, for a caller that obtained the referral through a scoped selector."""
     return (
@@ -114,6 +134,7 @@ def inbox_of(user: AnyUser) -> QuerySet[Invitation]:
     return (
         invitations_visible_to(user)
         .select_related("placement_request__local_authority", "provider_organisation")
+        .prefetch_related("offers__home", "decline")  # the answer each closed one shows, in words
         .annotate(is_closed=Case(When(status=Invitation.Status.OPEN, then=Value(0)), default=Value(1)))
         .order_by("is_closed", "deadline", "-sent_at", "pk")  # pk: pages never share or skip a row
     )

@@ -47,7 +47,7 @@ from commissioning.models import (
 )
 from config.tasks import schedule_task
 from geography.models import LocalAuthority, PostcodeDistrict
-from providers.models import Home, Need, ProviderOrganisation
+from providers.models import Federation, Home, Need, ProviderOrganisation
 
 POSTCODE_DISTRICT = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?$")
 MAXIMUM_DISTANCE_KM = 500
@@ -272,6 +272,15 @@ def placement_request_update(
 # --- Sending -------------------------------------------------------------------------------
 
 
+def _homes_with_providers(homes: Sequence[Home]) -> list[Home]:
+    """The homes chosen, read again with their providers in one query (the form's are bare)."""
+    return list(
+        Home.objects.filter(pk__in=[home.pk for home in homes])
+        .select_related("provider_organisation__organisation")
+        .order_by("pk")
+    )
+
+
 def _homes_by_provider(homes: Iterable[Home]) -> dict[ProviderOrganisation, list[Home]]:
     grouped: dict[ProviderOrganisation, list[Home]] = {}
     for home in homes:
@@ -285,13 +294,23 @@ def _homes_by_provider(homes: Iterable[Home]) -> dict[ProviderOrganisation, list
 
 def _notify_provider(provider_organisation: ProviderOrganisation, message: str, url: str) -> None:
     """In-app notification to the provider's organisation and every federation it belongs to."""
-    organisations = [provider_organisation.organisation] + [
-        federation.organisation for federation in provider_organisation.federations.select_related("organisation")
-    ]
+    _notify_providers([(provider_organisation, message, url)])
+
+
+def _notify_providers(notices: Sequence[tuple[ProviderOrganisation, str, str]]) -> None:
+    """Each (provider, message, url) told to the provider's organisation and every federation it
+    belongs to: two queries however many providers, so sending to many homes stays quick."""
+    federation_organisations: dict[int, list[int]] = {}
+    links = Federation.members.through.objects.filter(
+        providerorganisation_id__in={provider.pk for provider, _, _ in notices}
+    ).values_list("providerorganisation_id", "federation__organisation_id")
+    for provider_id, organisation_id in links.order_by("pk"):
+        federation_organisations.setdefault(provider_id, []).append(organisation_id)
     Notification.objects.bulk_create(
-        Notification(organisation=organisation, message=message[:300], url=url)
-        for organisation in organisations
-        if organisation is not None
+        Notification(organisation_id=organisation_id, message=message[:300], url=url)
+        for provider, message, url in notices
+        for organisation_id in [provider.organisation_id, *federation_organisations.get(provider.pk, [])]
+        if organisation_id is not None
     )
 
 
@@ -300,61 +319,89 @@ def _notify_commissioner(placement_request: PlacementRequest, message: str) -> N
     Notification.objects.create(organisation=placement_request.organisation, message=message[:300], url=url)
 
 
-def _invite(
+def _invite_all(
     placement_request: PlacementRequest,
-    provider_organisation: ProviderOrganisation,
-    homes: list[Home],
+    grouped: dict[ProviderOrganisation, list[Home]],
     *,
     sent_by: User,
     now: datetime.datetime,
-) -> Invitation:
+) -> list[Invitation]:
+    """One invitation per provider (naming its homes), a disclosure each, the providers told in
+    the service; written in bulk, so the queries do not grow with the homes (only the outbox's
+    two messages per invitation do: its e-mail and its trust log event)."""
     assert placement_request.response_deadline is not None  # noqa: S101 - set by the caller
-    invitation = Invitation.objects.create(
-        placement_request=placement_request,
-        provider_organisation=provider_organisation,
-        sent_at=now,
-        deadline=placement_request.response_deadline,
+    ordered = sorted(grouped.items(), key=lambda item: item[0].pk)
+    invitations = Invitation.objects.bulk_create(
+        Invitation(
+            placement_request=placement_request, provider_organisation=provider, sent_at=now,
+            deadline=placement_request.response_deadline,
+        )
+        for provider, _ in ordered
+    )  # fmt: skip
+    Invitation.homes.through.objects.bulk_create(
+        Invitation.homes.through(invitation_id=invitation.pk, home_id=home.pk)
+        for invitation, (_, kept) in zip(invitations, ordered, strict=True)
+        for home in kept
     )
-    invitation.homes.set(homes)
-    Disclosure.objects.create(
-        placement_request=placement_request,
-        provider_organisation=provider_organisation,
-        disclosed_by=sent_by,
-        disclosed_at=now,
-        purpose="referral sent",
+    Disclosure.objects.bulk_create(
+        Disclosure(
+            placement_request=placement_request, provider_organisation=provider, disclosed_by=sent_by,
+            disclosed_at=now, purpose="referral sent",
+        )
+        for provider, _ in ordered
+    )  # fmt: skip
+    deadline = timezone.localtime(placement_request.response_deadline).strftime("%-d %B %Y at %H:%M")
+    message = f"New referral from {placement_request.local_authority.name}: please answer by {deadline}."
+    _notify_providers(
+        [
+            (
+                invitation.provider_organisation,
+                message,
+                reverse("commissioning:invitation_detail", args=[invitation.pk]),
+            )
+            for invitation in invitations
+        ]
     )
-    deadline = timezone.localtime(invitation.deadline).strftime("%-d %B %Y at %H:%M")
-    _notify_provider(
-        provider_organisation,
-        f"New referral from {placement_request.local_authority.name}: please answer by {deadline}.",
-        reverse("commissioning:invitation_detail", args=[invitation.pk]),
-    )
-    schedule_task("commissioning.invitation_email_send_task", invitation.pk)
-    journey_event_publish(JourneyEventKind.INVITATION_SENT, invitation.pk)
-    return invitation
+    for invitation in invitations:  # delivered once after the commit, by the outbox (ADR 22)
+        schedule_task("commissioning.invitation_email_send_task", invitation.pk)
+        journey_event_publish(JourneyEventKind.INVITATION_SENT, invitation.pk)
+    return invitations
+
+
+ANSWERS_CHANGED = (
+    "The referral was changed after you checked it (perhaps in another tab): check your answers again, then send it."
+)
 
 
 def placement_request_send(
-    *, placement_request: PlacementRequest, homes: Sequence[Home], sent_by: User, now: datetime.datetime | None = None
+    *,
+    placement_request: PlacementRequest,
+    homes: Sequence[Home],
+    sent_by: User,
+    now: datetime.datetime | None = None,
+    answers_checked: str | None = None,
 ) -> list[Invitation]:
     """Send a draft to the providers of the homes the commissioner kept: one invitation per
     provider organisation (naming its homes), a disclosure logged for each, the provider told
-    in the service and by e-mail once the transaction commits."""
+    in the service and by e-mail once the transaction commits. `answers_checked` is the digest
+    of the answers the commissioner confirmed (selectors.placement_request_answers_digest): a
+    draft changed since is refused, under the lock, so what is sent is what was checked."""
     now = now or timezone.now()
     _require_member(sent_by, placement_request.organisation)
-    grouped = _homes_by_provider(homes)
+    grouped = _homes_by_provider(_homes_with_providers(homes))
     with transaction.atomic():
         locked = (
             PlacementRequest.objects.select_for_update().select_related("local_authority").get(pk=placement_request.pk)
         )
         if locked.status != PlacementRequest.Status.DRAFT:
             raise ValidationError(f"This referral is already {locked.get_status_display().lower()}.")
+        if answers_checked is not None and answers_checked != selectors.placement_request_answers_digest(locked):
+            raise ValidationError(ANSWERS_CHANGED, code="answers_changed")
         locked.status = PlacementRequest.Status.SENT
         locked.sent_at = now
         locked.response_deadline = response_deadline(locked.urgency, now)
         locked.save(update_fields=["status", "sent_at", "response_deadline"])
-        ordered = sorted(grouped.items(), key=lambda item: item[0].pk)
-        invitations = [_invite(locked, provider, kept, sent_by=sent_by, now=now) for provider, kept in ordered]
+        invitations = _invite_all(locked, grouped, sent_by=sent_by, now=now)
     placement_request.refresh_from_db()
     return invitations
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import cast
 
 from django.contrib import messages
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,10 +27,10 @@ from commissioning.forms import (
     initial_from,
 )
 from commissioning.matching import Candidate
-from commissioning.models import Invitation, PlacementRequest, RiskToChild, RiskToOthers
+from commissioning.models import Invitation, Offer, PlacementRequest, RiskToChild, RiskToOthers
 from config.forms import form_errors_add
 from config.pagination import page_of
-from providers.models import Federation
+from providers.models import Federation, Home
 
 GET_POST = require_http_methods(["GET", "POST"])
 
@@ -88,7 +89,7 @@ def referral_create(request: HttpRequest) -> HttpResponse:
             referral = services.placement_request_create(
                 organisation=organisation, details=form.details(), created_by=_user(request)
             )
-            messages.success(request, "Draft saved. Check which homes it would reach, then send it.")
+            messages.success(request, "Draft saved. Check your answers and the homes it would reach, then send it.")
             return reverse("commissioning:referral_preview", args=[referral.pk])
 
         try:
@@ -123,7 +124,11 @@ def referral_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @GET_POST
 def referral_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    """The homes the draft would reach, ranked; the commissioner removes any and sends."""
+    """Check your answers, then send: the draft's every answer (each with a link to change it)
+    and the homes it would reach, ranked, with fit and distance explained. Nothing is sent until
+    the commissioner presses Send; a repeated press sends once."""
+    if repeated := form_replayed(request):
+        return repeated
     referral = get_object_or_404(selectors.placement_requests_actionable_by(request.user), pk=pk)
     if referral.status != PlacementRequest.Status.DRAFT:
         messages.info(request, "This referral has been sent.")
@@ -135,14 +140,9 @@ def referral_preview(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            invitations = services.placement_request_send(
-                placement_request=referral, homes=list(form.cleaned_data["homes"]), sent_by=_user(request)
-            )
+            return form_submit_once(request, lambda: _send(request, referral, list(form.cleaned_data["homes"])))
         except ValidationError as error:
             form_errors_add(form, error)
-        else:
-            messages.success(request, f"Referral sent to {len(invitations)} providers.")
-            return redirect("commissioning:referral_detail", pk=referral.pk)
     chosen = {str(pk) for pk in form["homes"].value() or []} if form.is_bound else None
     context = {
         "referral": referral,
@@ -151,8 +151,43 @@ def referral_preview(request: HttpRequest, pk: int) -> HttpResponse:
         "providers_reached": matching.providers_reached(candidates),
         "federations_reached": federations,
         "chosen": chosen,
+        "answers_checked": _answers_token(referral),
+        **_risk_labels(referral),
     }
     return render(request, "commissioning/referral_preview.html", context)
+
+
+ANSWERS_SALT = "commissioning.referral_preview.answers"
+ANSWERS_NOT_CHECKED = "This page could not be checked: check your answers below, then send the referral again."
+
+
+def _answers_token(referral: PlacementRequest) -> str:
+    """The answers as shown, signed: the confirmation carries it back, so a changed draft or a
+    forged confirmation is refused rather than sent."""
+    digest = selectors.placement_request_answers_digest(referral)
+    return signing.dumps({"referral": referral.pk, "answers": digest}, salt=ANSWERS_SALT)
+
+
+def _answers_confirmed(request: HttpRequest, referral: PlacementRequest) -> str:
+    try:
+        token = signing.loads(request.POST.get("answers_checked", ""), salt=ANSWERS_SALT)
+    except signing.BadSignature:
+        raise ValidationError(ANSWERS_NOT_CHECKED, code="answers_not_checked") from None
+    if not isinstance(token, dict) or token.get("referral") != referral.pk or not token.get("answers"):
+        raise ValidationError(ANSWERS_NOT_CHECKED, code="answers_not_checked")
+    return str(token["answers"])
+
+
+def _send(request: HttpRequest, referral: PlacementRequest, homes: list[Home]) -> str:
+    invitations = services.placement_request_send(
+        placement_request=referral,
+        homes=homes,
+        sent_by=_user(request),
+        answers_checked=_answers_confirmed(request, referral),
+    )
+    providers = len(invitations)
+    messages.success(request, f"Referral sent to {providers} provider{'s' if providers != 1 else ''}.")
+    return reverse("commissioning:referral_detail", args=[referral.pk])
 
 
 def _send_data(request: HttpRequest, federations: list[tuple[Federation, list[Candidate]]]) -> QueryDict | None:
@@ -174,13 +209,16 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     referral = get_object_or_404(
         selectors.placement_requests_visible_to(request.user).select_related("local_authority"), pk=pk
     )
-    candidates = {c.home.pk: c for c in _candidates(referral)} if referral.status == "sent" else {}
-    offers = [(offer, candidates.get(offer.home_id)) for offer in selectors.offers_of(referral)]
+    offers = list(selectors.offers_of(referral))
+    # Fit and distance of the homes offered, measured as the preview did, whatever has happened since.
+    assessed = matching.homes_assessed(referral, [offer.home for offer in offers])
+    accepted = next((offer for offer in offers if offer.status == Offer.Status.ACCEPTED), None)
     can_act = selectors.placement_requests_actionable_by(request.user).filter(pk=referral.pk).exists()
     context = {
         "referral": referral,
         "invitations": selectors.invitations_of(referral),
-        "offers": offers,
+        "offers": [(offer, assessed.get(offer.home_id)) for offer in offers],
+        "placed_with": accepted.invitation.provider_organisation.name if accepted else "",
         "can_act": can_act,
         **_risk_labels(referral),
     }
@@ -228,7 +266,7 @@ def placement_list(request: HttpRequest) -> HttpResponse:
     _require_commissioner_or_staff(request)
     placements = (
         selectors.placements_visible_to(request.user)
-        .select_related("home", "local_authority")
+        .select_related("home__provider_organisation", "local_authority")
         .order_by("-start_date", "-pk")
     )
     context = page_of(request, placements)

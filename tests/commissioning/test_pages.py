@@ -12,6 +12,7 @@ from commissioning import views
 from commissioning.matching import Candidate
 from commissioning.models import Decline, Invitation, Offer, Placement, PlacementRequest
 from tests.commissioning.conftest import Journey, state
+from tests.commissioning.sending import confirmation
 from tests.idempotency import key_on, keyed
 
 pytestmark = pytest.mark.django_db
@@ -76,10 +77,10 @@ def test_preview_lists_candidates_and_sends_to_those_kept(journey: Journey, clie
     assert "2 homes</strong> run by <strong>2 providers" in body
     # A home outside the candidates cannot be sent to.
     before = state()
-    response = client.post(url, {"homes": [str(journey.home_p2.pk)]})
+    response = client.post(url, confirmation(body, {"homes": [str(journey.home_p2.pk)]}))
     assert response.status_code == 200
     assert state() == before
-    response = client.post(url, {"homes": [str(journey.home_q.pk)]})
+    response = client.post(url, confirmation(body, {"homes": [str(journey.home_q.pk)]}))
     assert response.status_code == 302
     journey.draft.refresh_from_db()
     assert journey.draft.status == PlacementRequest.Status.SENT
@@ -107,7 +108,7 @@ def test_offer_decline_accept_and_outcome_seen_by_both(journey: Journey, client,
     # The commissioner compares and accepts.
     client.force_login(cast.commissioner_a)
     detail = client.get(reverse("commissioning:referral_detail", args=[journey.draft.pk])).content.decode()
-    assert "£5100.00" in detail
+    assert "£5,100.00" in detail
     assert "Staffing (Recruiting now.)" in detail
     accept_url = reverse("commissioning:offer_accept", args=[journey.draft.pk, offer.pk])
     response = client.post(accept_url, {"reason": "Keeps him at his school."})

@@ -71,7 +71,7 @@ def test_a_provider_sees_its_own_price_only(offered: Journey, client):
         assert "5123.45" not in body
         assert "5,123.45" not in body
         assert "Provider P" not in body
-    assert "£5387.65" in page  # Q's own offer: core 4987.65 + additional support 400.00
+    assert "£5,387.65" in page  # Q's own offer: core 4987.65 + additional support 400.00
 
 
 def test_a_commissioner_cannot_see_another_authoritys_referral(offered: Journey, client):

@@ -24,6 +24,7 @@ from federations import selectors, services
 from federations.models import FederatedOffer
 from providers.models import Federation, Home
 from tests.commissioning.conftest import SENT_AT, provider_of, referral_details
+from tests.commissioning.sending import confirmation
 from tests.conftest import Cast
 from tests.factories import AdminMembershipFactory, HomeFactory
 from tests.federations.samples import federation_formed, provider_with_administrator, registry_record
@@ -204,7 +205,9 @@ def test_the_preview_shows_membership_and_sends_to_the_federation_as_one(cast: C
         page = client.get(url).content.decode()
         assert "Federation F</a> answers for 1 of these homes in one joint inbox." in page
         assert "Member of Federation F (joint inbox)" in page
-        client.post(url, {"homes": [member_home.pk, other_home.pk], "federation": str(federation.pk)})
+        client.post(
+            url, confirmation(page, {"homes": [member_home.pk, other_home.pk], "federation": str(federation.pk)})
+        )
     sent_to = set(Invitation.objects.filter(placement_request=draft).values_list("provider_organisation", flat=True))
     assert sent_to == {member_home.provider_organisation_id}
 
