@@ -5,8 +5,11 @@ Permission is decided here: views and API endpoints start every query from one o
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import Invitation, Membership, MembershipRole, Notification, Organisation, OrganisationKind, User
 
@@ -86,3 +89,40 @@ def notifications_for(user: AnyUser) -> QuerySet[Notification]:
         return Notification.objects.none()
     organisations = Organisation.objects.filter(memberships__user=user)
     return Notification.objects.filter(organisation__in=organisations).filter(Q(user__isnull=True) | Q(user=user))
+
+
+# --- The signed-in home page ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HomeRoles:
+    """Which parts of the home page a person sees, and their own organisations' next actions
+    (commissioners' and provider staff's come from commissioning's home_actions tags)."""
+
+    memberships: list[Membership]
+    is_commissioner: bool
+    is_provider_staff: bool
+    is_organiser: bool  # a conference organiser's or researcher's organisation
+    is_staff: bool
+    notifications_unread: int
+    invitations_pending: int  # colleagues invited to organisations the person administers, still valid
+
+
+def home_roles_of(user: User) -> HomeRoles:
+    memberships = list(memberships_of(user))
+    kinds = {membership.organisation.kind for membership in memberships}
+    administered = [m.organisation_id for m in memberships if m.role == MembershipRole.ADMIN]
+    return HomeRoles(
+        memberships=memberships,
+        is_commissioner=OrganisationKind.LOCAL_AUTHORITY in kinds,
+        is_provider_staff=bool(kinds & {OrganisationKind.PROVIDER, OrganisationKind.FEDERATION}),
+        is_organiser=OrganisationKind.ORGANISER in kinds,
+        is_staff=user.is_staff,
+        notifications_unread=notifications_for(user).filter(read_at__isnull=True).count(),
+        invitations_pending=Invitation.objects.filter(
+            organisation_id__in=administered,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        ).count(),
+    )

@@ -22,7 +22,8 @@ from config.pagination import page_of
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "home/public.html")
-    return render(request, "home/signed_in.html", {"memberships": selectors.memberships_of(request.user)})
+    roles = selectors.home_roles_of(request.user)
+    return render(request, "home/signed_in.html", {"roles": roles, "memberships": roles.memberships})
 
 
 @login_not_required
