@@ -130,7 +130,8 @@ def cost_snapshots(run: RecomputeRun, *, until: datetime.date | None = None) -> 
 
 def run_dates(run: RecomputeRun) -> list[datetime.date]:
     """Every date the run holds a market snapshot for, in any market, oldest first."""
-    return sorted(MarketSnapshot.objects.filter(run=run).values_list("as_of", flat=True).distinct())
+    dates = MarketSnapshot.objects.filter(run=run).order_by("as_of").values_list("as_of", flat=True).distinct()
+    return list(dates)
 
 
 # ---------------------------------------------------------------- the method page

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
+from market.analytics import selectors
 from market.analytics.selectors import MarketOptions
 from market.models import ENGLAND_CODE, GeographyLevel, MarketBasis, MarketSnapshot, RecomputeRun
 from market.views import resolve_as_of
@@ -109,6 +110,10 @@ def test_resolve_as_of_picks_the_register_on_or_before_the_date(run):
         "dated 31 March 2018."
     )
     assert resolve_as_of(run, options, "2030-01-01")[0] == DATES[-1]
+
+
+def test_the_runs_dates_are_each_date_once(run):
+    assert selectors.run_dates(run) == DATES
 
 
 @pytest.mark.parametrize(
