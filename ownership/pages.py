@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from ownership import selectors as ownership_selectors
+from ownership import words
 from ownership.models import Entity, HomeOwnershipCorrection, Interest, OwnerTypeOverride
 from providers.models import Home, HomeKind, ImportRun, ProviderOrganisation
 
@@ -203,11 +204,10 @@ def owners_ranked(resolutions: dict[int, Resolution], limit: int | None = None) 
 
 
 def sources_of(resolution: Resolution) -> list[str]:
-    """The trail of sources behind an ownership chain, in the order walked."""
-    trail = [interest.source for interest in resolution.chain if interest.source]
-    if resolution.owner is not None and resolution.owner.source:
-        trail.append(resolution.owner.source)
-    return list(dict.fromkeys(trail))
+    """The sources behind an ownership chain, in the order walked, named in plain words with
+    their dates ("Companies House's register of people with significant control (snapshot of
+    1 June 2025)"), never as the file they came in."""
+    return [str(source) for source in words.sources_named(resolution)]
 
 
 @dataclass(frozen=True)
@@ -245,10 +245,4 @@ def chain_diagram(start: Entity | None, resolution: Resolution) -> tuple[list[Di
 
 
 def _share_label(interest: Interest) -> str:
-    if interest.share_exact is not None:
-        return f"{interest.share_exact.normalize():f}% {interest.get_interest_type_display().lower()}"
-    if interest.share_minimum is not None or interest.share_maximum is not None:
-        low = "more than " if interest.share_exclusive_minimum else ""
-        kind = interest.get_interest_type_display().lower()
-        return f"{low}{interest.share_minimum or 0:g} to {interest.share_maximum or 100:g}% {kind}"
-    return interest.get_interest_type_display()
+    return words.share_in_words(interest)

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from config.pagination import page_of
-from ownership import pages
+from ownership import pages, words
 from ownership.models import OwnerType
 
 
@@ -35,9 +35,14 @@ def owner(request: HttpRequest, pk: int) -> HttpResponse:
         "owner_type_labels": dict(OwnerType.choices),
         "controllers": own_resolution,
         "sources": pages.sources_of(own_resolution),
-        "interests_held": entity.interests_held.select_related("subject").order_by("subject__name"),
-        "interests_in_it": entity.interests_held_in_it.select_related("interested_party").order_by(
-            "interested_party__name"
+        "interests_held": words.interests_in_words(
+            entity.interests_held.select_related("subject").order_by("subject__name")
         ),
+        "interests_in_it": words.interests_in_words(
+            entity.interests_held_in_it.select_related("interested_party").order_by("interested_party__name")
+        ),
+        # What the ownership shown is true on: the newest register's date, not today's.
+        "register_on": words.latest_register_date(),
+        "links_dated": words.chain_dates(example or own_resolution),
     }
     return render(request, "ownership/owner.html", context)

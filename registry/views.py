@@ -16,7 +16,7 @@ from django.utils.safestring import mark_safe
 
 from config.pagination import page_of
 from federations.selectors import federations_of_provider
-from ownership import pages
+from ownership import pages, words
 from ownership import selectors as ownership_selectors
 from ownership.models import OwnerType
 from registry import selectors
@@ -61,6 +61,8 @@ def _homes_results(request: HttpRequest, as_of: datetime.date) -> tuple[str, boo
         "owner_type_labels": dict(OwnerType.choices),
         "query_string": query.urlencode(),
         "as_of": as_of,
+        # Ownership is true on the newest register's date, not on today's.
+        "register_on": words.latest_register_date(),
         # Each register beside Ofsted's own totals.
         "editions": list(selectors.register_editions().values()),
     }
