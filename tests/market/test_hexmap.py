@@ -36,7 +36,8 @@ def test_each_authority_in_being_has_a_hexagon_in_reading_order() -> None:
     rows = [(h.y, h.x) for h in hexmap.hexagons]
     assert rows == sorted(rows)  # north to south, then west to east: the keyboard's path
     newcastle = next(h for h in hexmap.hexagons if h.code == NEWCASTLE)
-    assert newcastle.value == "HHI 2,210" and newcastle.class_label == "1,800 to under 3,000"
+    assert newcastle.value == "HHI 2,210"
+    assert newcastle.class_label == "1,800 to under 3,000"
     assert newcastle.fill == SCALE[2][0]
     assert newcastle.href == reverse("market:dashboards_area", args=[NEWCASTLE]) + "?basis=places"
     assert newcastle.description == "Newcastle upon Tyne: HHI 2,210 (1,800 to under 3,000)"
@@ -61,10 +62,12 @@ def test_unknown_is_never_a_colour_of_the_scale() -> None:
     assert by_code[GATESHEAD].class_label == NO_FIGURE_LABEL
     assert by_code["E06000057"].class_label == NO_HOMES_LABEL  # Northumberland: no snapshot, no homes
     scale = {fill for fill, _ in SCALE}
-    assert by_code[GATESHEAD].fill not in scale and by_code["E06000057"].fill not in scale
+    assert by_code[GATESHEAD].fill not in scale
+    assert by_code["E06000057"].fill not in scale
     assert by_code[SUNDERLAND].class_label == "50.0% to under 75.0%"
     legend = {c.label: c.count for c in hexmap.classes}
-    assert legend[NO_FIGURE_LABEL] == 1 and legend[NO_HOMES_LABEL] == 150
+    assert legend[NO_FIGURE_LABEL] == 1
+    assert legend[NO_HOMES_LABEL] == 150
     assert sum(legend.values()) == 153
 
 
