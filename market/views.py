@@ -451,6 +451,8 @@ def _federations_today() -> FederatedMarket:
 @login_not_required
 @served_from_cache
 def overview_csv(request: HttpRequest, chart: str) -> HttpResponse:
+    if chart in METHOD_TABLES:  # the method page's tables: they need no recompute
+        return csv_response(method_tables(selectors.method_facts()), chart, "method")
     form = _bound_form(request, MarketOptionsForm)
     run = _run_or_404()
     options = form.options()
@@ -647,6 +649,34 @@ def _csv_cell(cell: charts.Cell) -> str:
     if isinstance(cell, str) and text[:1] in {"=", "+", "-", "@"}:
         return "'" + text
     return text
+
+
+METHOD_TABLES = ("registers", "link-sources", "imported-files")
+
+
+def _supports(edition: Any) -> str:
+    supports = "Counts and concentration" if edition.has_owner_names else "Counts only"
+    return supports + ("" if edition.has_places else ", homes only") + (f" ({edition.name})" if edition.name else "")
+
+
+def method_tables(facts: selectors.MethodFacts) -> dict[str, Chart]:
+    """The method page's tables, as the rows of their CSVs."""
+    yes_no = {True: "Yes", False: "No"}
+    registers: list[list[charts.Cell]] = [
+        [as_of, yes_no[bool(edition.has_owner_names)], yes_no[bool(edition.has_places)], _supports(edition)]
+        for as_of, edition in facts.registers
+    ]
+    sources: list[list[charts.Cell]] = [
+        [source.source, source.links, source.oldest, source.newest] for source in facts.link_sources
+    ]
+    files: list[list[charts.Cell]] = [[file.kind, file.name, file.as_of] for file in facts.imports]
+    return _by_slug(
+        Chart(
+            "registers", "Registers imported", ["Date", "Owner names", "Places", "What the date supports"], registers
+        ),
+        Chart("link-sources", "Ownership links by source", ["Source", "Links", "Stated from", "Stated to"], sources),
+        Chart("imported-files", "Files imported", ["Kind", "File", "Its date"], files),
+    )
 
 
 @login_not_required

@@ -15,6 +15,7 @@ from market.analytics import selectors
 from market.analytics.selectors import MarketOptions
 from market.models import ENGLAND_CODE, GeographyLevel, MarketBasis, MarketSnapshot, RecomputeRun
 from market.views import resolve_as_of
+from providers.models import ImportRun
 from tests.market.snapshot_factories import (
     NEWCASTLE,
     NORTH_EAST,
@@ -25,6 +26,7 @@ from tests.market.snapshot_factories import (
     market_figures,
 )
 from tests.market.test_dashboards import csv_rows, figure, page_text, visible_text
+from tests.ownership.factories import CompanyFactory, MajorityShareholdingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -368,3 +370,33 @@ def test_a_date_the_run_holds_is_cached_and_a_made_up_one_is_not(client: Client,
         page_text(client, f"/dashboards/?as_of={made_up}")
         csv_rows(client, f"/dashboards/hhi.csv?as_of={made_up}")
     assert len(_page_keys()) == 1
+
+
+def test_the_method_pages_tables_each_have_their_csv(client: Client, reference_data):
+    ImportRun.objects.create(
+        kind=ImportRun.Kind.PSC,
+        source_name="psc-snapshot-2026-11-02.txt",
+        as_of=datetime.date(2026, 11, 2),
+        status=ImportRun.Status.SUCCEEDED,
+    )
+    MajorityShareholdingFactory(
+        subject=CompanyFactory(),
+        interested_party=CompanyFactory(),
+        source="shareholders.csv",
+        observed_on=datetime.date(2023, 3, 31),
+    )
+
+    html = page_text(client, "/dashboards/method/")
+
+    assert html.count("<table") == html.count("Download this table (CSV)") == 2  # no register imported yet
+    assert csv_rows(client, "/dashboards/link-sources.csv") == [
+        ["Source", "Links", "Stated from", "Stated to"],
+        ["shareholders.csv", "1", "2023-03-31", "2023-03-31"],
+    ]
+    assert csv_rows(client, "/dashboards/imported-files.csv") == [
+        ["Kind", "File", "Its date"],
+        ["Companies House PSC snapshot", "psc-snapshot-2026-11-02.txt", "2026-11-02"],
+    ]
+    assert csv_rows(client, "/dashboards/registers.csv") == [
+        ["Date", "Owner names", "Places", "What the date supports"]
+    ]
