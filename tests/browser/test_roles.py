@@ -9,7 +9,8 @@ loaded once at 390 x 844 and checked, then widened to 1366 x 768 and checked aga
   - axe-core finds no "serious" or "critical" violation, and no "region" one (content
     outside every landmark, which a screen reader's landmark list would skip).
 Every offender is reported in one failure message per role. Pages not checked are listed in
-NOT_CHECKED with the reason.
+NOT_CHECKED with the reason. A page several roles reach is checked as the first role to reach
+it, and the home page as every role (see `checked_as`).
 
 Run with `pytest -m browser`. Without Chromium or axe-core the test skips, unless
 REQUIRE_SERVICES=1.
@@ -18,6 +19,7 @@ REQUIRE_SERVICES=1.
 from __future__ import annotations
 
 import fnmatch
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -49,6 +51,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ROLES = ("anonymous", "commissioner_a", "provider_p", "organiser", "admin")
 PHONE = ViewportSize(width=390, height=844)
 LAPTOP = ViewportSize(width=1366, height=768)
+EVERY_PAGE_AS_EVERY_ROLE = os.environ.get("BROWSER_EVERY_PAGE_AS_EVERY_ROLE") == "1"
+PER_ROLE_PAGES = {"home"}  # made for each role: checked as every role
 FAILING_IMPACTS = ("serious", "critical")
 FAILING_RULES = ("region",)  # moderate, but it hides content from a screen reader's landmarks
 
@@ -88,6 +92,11 @@ OVERFLOW_JS = """() => {
   }
   const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
     + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\\s+/).join('.') : '');
+  if (!offenders.length) {  // all inside clipping boxes: name the widest elements instead
+    offenders.push(...[...document.body.querySelectorAll('*')]
+      .filter(e => e.getBoundingClientRect().right > width + 1)
+      .sort((a, b) => b.getBoundingClientRect().width - a.getBoundingClientRect().width));
+  }
   return {
     scrollWidth: document.documentElement.scrollWidth,
     offenders: offenders.slice(0, 4).map(e => `${name(e)} (${Math.round(e.getBoundingClientRect().width)}px)`),
@@ -117,9 +126,22 @@ def pages_of(role: str, cast: Cast, token: str, samples: dict[str, dict[str, str
         outcome = matrix_row(route.key)
         if outcome is None:
             reachable[route.key] = None
-        elif outcome[role] == OK and (route.key == ADMIN_INDEX or not_checked_because(route) is None):
+        elif outcome[role] == OK and is_checked(route) and checked_as(route.key, outcome, role):
             reachable[route.key] = _sample_url(route, cast, token, samples)
     return reachable
+
+
+def is_checked(route: Route) -> bool:
+    return route.key == ADMIN_INDEX or not_checked_because(route) is None
+
+
+def checked_as(key: str, outcome: dict[str, str], role: str) -> bool:
+    """A page several roles reach is checked as the first of ROLES to reach it (its navigation,
+    the part that differs by role, is checked on each role's home page), which keeps the
+    whole sweep to a few minutes; set BROWSER_EVERY_PAGE_AS_EVERY_ROLE=1 to check it as each."""
+    if EVERY_PAGE_AS_EVERY_ROLE or key in PER_ROLE_PAGES:
+        return True
+    return next(each for each in ROLES if outcome[each] == OK) == role
 
 
 @dataclass
