@@ -281,7 +281,7 @@ OUTBOX_QUERIES_PER_PROVIDER = 2
 
 
 def _homes_of_providers(count: int) -> list[Home]:
-    homes = []
+    homes: list[Home] = []
     for _ in range(count):
         provider = RegistryProviderFactory()
         homes += [HomeFactory(provider_organisation=provider), HomeFactory(provider_organisation=provider)]
