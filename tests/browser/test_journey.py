@@ -250,7 +250,7 @@ def test_the_whole_placement_journey(people: list[Page], live_server, cast: Cast
     click_and_wait(provider_p, "button", "Send offer")
     arrive(provider_p, f"Referral {referral_id} from {authority.name}", axe, "provider-p-offered")
     expect(provider_p.locator("main")).to_contain_text("Offer sent to the local authority.")
-    expect(provider_p.locator("main table").first).to_contain_text("£5500.00")
+    expect(provider_p.locator("main table").first).to_contain_text("£5,500.00")
 
     # Provider Q declines, with a reason, on one screen.
     sign_in(provider_q, base, cast.provider_q, "provider-q", axe)
@@ -275,7 +275,7 @@ def test_the_whole_placement_journey(people: list[Page], live_server, cast: Cast
     offers = commissioner.get_by_role("table", name="Offers compared")
     expect(offers.locator("tbody tr")).to_have_count(1)
     expect(offers).to_contain_text("Provider P")
-    expect(offers).to_contain_text("£5500.00")
+    expect(offers).to_contain_text("£5,500.00")
     invited = commissioner.get_by_role("table", name="Providers invited and their answers")
     expect(invited).to_contain_text(f"Declined: Staffing ({DECLINE_NOTE})")
     click_and_wait(commissioner, "button", "Accept the offer from Provider P")
