@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 import pandas as pd  # type: ignore[import-untyped]
+from django.core.cache import cache
 
 from market.analytics import inputs
 from market.models import ENGLAND_CODE, MarketBasis, OwnerLevel
@@ -136,3 +137,38 @@ def homes_on(as_of: datetime.date) -> pd.DataFrame:
 
 def geography_names() -> dict[str, str]:
     return inputs.geography_names()
+
+
+CACHE_SECONDS = 24 * 60 * 60
+
+
+def _homes_cached(run_id: int, as_of: datetime.date) -> pd.DataFrame:
+    """A date's homes, read once per recompute run (the slow part: every owner resolved)."""
+    key = f"scenarios:homes:{run_id}:{as_of.isoformat()}"
+    homes = cache.get(key)
+    if homes is None:
+        homes = homes_on(as_of)
+        cache.set(key, homes, timeout=CACHE_SECONDS)
+    return homes
+
+
+def base_market_cached(
+    run_id: int, *, as_of: datetime.date, geography_code: str, level: str, basis: str, include_local_authority: bool
+) -> BaseMarket:
+    """The base market of one recompute run's geography x date x market, computed once per run
+    (its id is in the key, so a new run's figures are never mixed with an old run's)."""
+    flag = "in" if include_local_authority else "out"
+    key = f"scenarios:base:{run_id}:{as_of.isoformat()}:{geography_code}:{level}:{basis}:{flag}"
+    found: BaseMarket | None = cache.get(key)
+    if found is None:
+        found = base_market(
+            _homes_cached(run_id, as_of),
+            as_of=as_of,
+            geography_code=geography_code,
+            level=level,
+            basis=basis,
+            include_local_authority=include_local_authority,
+            authority_names=geography_names(),
+        )
+        cache.set(key, found, timeout=CACHE_SECONDS)
+    return found
