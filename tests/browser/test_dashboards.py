@@ -52,7 +52,7 @@ def market(reference_data):
 def test_the_overview_draws_its_charts_and_their_tables(page: Page, live_server, market) -> None:
     page.goto(f"{live_server.url}/dashboards/")
 
-    expect(page.get_by_role("heading", level=1)).to_have_text("Who owns England's children's homes")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Who owns England's children's homes at 31 March 2024")
     expect(page.locator("#chart-hhi.js-plotly-plot")).to_be_visible()
     expect(page.locator("#chart-hhi .modebar-btn[data-title='Download plot as a PNG']")).to_have_count(1)
     table = page.locator("#chart-hhi ~ table")
