@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors
 from accounts.models import User
+from config.openapi import NOT_SIGNED_IN, not_found
 
 
 class OrganisationOutput(serializers.Serializer[object]):
@@ -35,7 +36,9 @@ class MeOutput(serializers.Serializer[object]):
 
 
 class MeApi(APIView):
-    @extend_schema(responses=MeOutput, summary="The signed-in person and their organisations")
+    @extend_schema(
+        responses={200: MeOutput, 403: NOT_SIGNED_IN}, summary="The signed-in person and their organisations"
+    )
     def get(self, request: Request) -> Response:
         user = cast(User, request.user)  # IsAuthenticated has already refused anonymous requests
         data = {
@@ -48,14 +51,23 @@ class MeApi(APIView):
 
 
 class OrganisationListApi(APIView):
-    @extend_schema(responses=OrganisationOutput(many=True), summary="Organisations visible to you")
+    @extend_schema(
+        responses={200: OrganisationOutput(many=True), 403: NOT_SIGNED_IN}, summary="Organisations visible to you"
+    )
     def get(self, request: Request) -> Response:
         organisations = selectors.organisations_visible_to(request.user).select_related("local_authority")
         return Response(OrganisationOutput(organisations, many=True).data)
 
 
 class OrganisationDetailApi(APIView):
-    @extend_schema(responses=OrganisationOutput, summary="One organisation visible to you")
+    @extend_schema(
+        responses={
+            200: OrganisationOutput,
+            403: NOT_SIGNED_IN,
+            404: not_found("No organisation with this slug that you may see."),
+        },
+        summary="One organisation visible to you",
+    )
     def get(self, request: Request, slug: str) -> Response:
         organisation = get_object_or_404(selectors.organisations_visible_to(request.user), slug=slug)
         return Response(OrganisationOutput(organisation).data)
