@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from commissioning import selectors
 from commissioning.models import Invitation, PlacementRequest
+from config.openapi import NOT_SIGNED_IN, not_found
 
 
 class ReferralOutput(serializers.Serializer[object]):
@@ -78,24 +79,41 @@ def _invitations(request: Request) -> QuerySet[Invitation]:
 
 
 class PlacementRequestListApi(APIView):
-    @extend_schema(responses=ReferralOutput(many=True), summary="Your authority's referrals")
+    @extend_schema(responses={200: ReferralOutput(many=True), 403: NOT_SIGNED_IN}, summary="Your authority's referrals")
     def get(self, request: Request) -> Response:
         return Response(ReferralOutput(_referrals(request), many=True).data)
 
 
 class PlacementRequestDetailApi(APIView):
-    @extend_schema(responses=ReferralOutput, summary="One of your authority's referrals")
+    @extend_schema(
+        responses={
+            200: ReferralOutput,
+            403: NOT_SIGNED_IN,
+            404: not_found("No referral with this id that you may see."),
+        },
+        summary="One of your authority's referrals",
+    )
     def get(self, request: Request, pk: int) -> Response:
         return Response(ReferralOutput(get_object_or_404(_referrals(request), pk=pk)).data)
 
 
 class InvitationListApi(APIView):
-    @extend_schema(responses=InvitationOutput(many=True), summary="Referrals received by the providers you act for")
+    @extend_schema(
+        responses={200: InvitationOutput(many=True), 403: NOT_SIGNED_IN},
+        summary="Referrals received by the providers you act for",
+    )
     def get(self, request: Request) -> Response:
         return Response(InvitationOutput(_invitations(request), many=True).data)
 
 
 class InvitationDetailApi(APIView):
-    @extend_schema(responses=InvitationOutput, summary="One referral received")
+    @extend_schema(
+        responses={
+            200: InvitationOutput,
+            403: NOT_SIGNED_IN,
+            404: not_found("No referral received with this id that you may see."),
+        },
+        summary="One referral received",
+    )
     def get(self, request: Request, pk: int) -> Response:
         return Response(InvitationOutput(get_object_or_404(_invitations(request), pk=pk)).data)
