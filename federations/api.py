@@ -6,12 +6,13 @@ from typing import Any
 
 from django.http import Http404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.openapi import BAD_PAGE, PAGE_PARAMETER, not_found, paginated
 from federations import selectors
 from federations.selectors import FederatedProfile
 from ownership.api import PublicApiView
@@ -85,7 +86,10 @@ class FederationOutput(serializers.Serializer[object]):
 
 class FederationListApi(PublicApiView):
     @extend_schema(
-        parameters=[OpenApiParameter("page", int)], responses=FederationOutput(many=True), summary="Federations"
+        operation_id="v1_federations_list",
+        parameters=[PAGE_PARAMETER],
+        responses={200: paginated(FederationOutput), 404: BAD_PAGE},
+        summary="Federations",
     )
     def get(self, request: Request) -> Response:
         paginator = FederationPagination()
@@ -96,7 +100,10 @@ class FederationListApi(PublicApiView):
 
 
 class FederationDetailApi(PublicApiView):
-    @extend_schema(responses=FederationOutput, summary="One federation's federated profile")
+    @extend_schema(
+        responses={200: FederationOutput, 404: not_found("No federation with this slug is public.")},
+        summary="One federation's federated profile",
+    )
     def get(self, request: Request, slug: str) -> Response:
         federation = selectors.federation_public_by_slug(slug)
         if federation is None:
