@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.openapi import NOT_SIGNED_IN
 from geography import selectors
 
 
@@ -20,7 +21,8 @@ class LocalAuthorityOutput(serializers.Serializer[object]):
 
 class LocalAuthorityListApi(APIView):
     @extend_schema(
-        responses=LocalAuthorityOutput(many=True), summary="England's current children's services authorities"
+        responses={200: LocalAuthorityOutput(many=True), 403: NOT_SIGNED_IN},
+        summary="England's current children's services authorities",
     )
     def get(self, request: Request) -> Response:
         return Response(LocalAuthorityOutput(selectors.current_local_authorities(), many=True).data)
