@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.openapi import BAD_PAGE, PAGE_PARAMETER, not_found, paginated
 from ownership import pages
 
 
@@ -41,7 +42,12 @@ class PublicApiView(APIView):
 
 
 class OwnerListApi(PublicApiView):
-    @extend_schema(responses=OwnerRowOutput(many=True), summary="Ultimate owners by places controlled")
+    @extend_schema(
+        operation_id="v1_owners_list",
+        parameters=[PAGE_PARAMETER],
+        responses={200: paginated(OwnerRowOutput), 404: BAD_PAGE},
+        summary="Ultimate owners by places controlled",
+    )
     def get(self, request: Request) -> Response:
         ranked = pages.owners_ranked(pages.resolutions_on(pages.today()))
         paginator = PageNumberPagination()
@@ -71,7 +77,7 @@ class OwnerDetailOutput(serializers.Serializer[object]):
 
 class OwnerDetailApi(PublicApiView):
     @extend_schema(
-        responses=OwnerDetailOutput,
+        responses={200: OwnerDetailOutput, 404: not_found("No owner with this id.")},
         summary="One owner: homes controlled, shares of England and regions, and its controllers",
         description=(
             "Homes, places and shares count open children's homes of the provision type \"Children's home\" "
