@@ -15,6 +15,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.openapi import BAD_PAGE, PAGE_PARAMETER, bad_request, not_found, paginated
 from ownership import pages
 from ownership.api import PublicApiView, ResolutionOutput
 from providers.models import Home
@@ -61,16 +62,50 @@ class ObservationOutput(serializers.Serializer[object]):
     overall_judgement = serializers.CharField()
 
 
-_FILTER_PARAMETERS = [
-    OpenApiParameter(name, str, description=field.label)  # type: ignore[arg-type]
-    for name, field in HomeFilterForm.base_fields.items()
-]
+class HomeDetailOutput(HomeOutput):
+    """Documents the detail's body: the home, with the register's observations of it over time."""
+
+    observations = ObservationOutput(many=True)
+
+
+def _filter_parameter(name: str, field: Any) -> OpenApiParameter:
+    # Regions' and authorities' choices are read from the database per form, so not listed here.
+    choices = [str(value) for value, _label in getattr(field, "choices", [])]
+    return OpenApiParameter(name, str, description=field.label, enum=choices or None)
+
+
+_FILTER_PARAMETERS = [_filter_parameter(name, field) for name, field in HomeFilterForm.base_fields.items()]
+
+# The filter form's refusals, as Django forms give them in JSON.
+_FILTER_ERRORS_SCHEMA = {
+    "type": "object",
+    "required": ["errors"],
+    "properties": {
+        "errors": {
+            "type": "object",
+            "description": "Each refused filter, with why.",
+            "additionalProperties": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["message", "code"],
+                    "properties": {"message": {"type": "string"}, "code": {"type": "string"}},
+                },
+            },
+        }
+    },
+}
 
 
 class HomeListApi(PublicApiView):
     @extend_schema(
-        parameters=[*_FILTER_PARAMETERS, OpenApiParameter("page", int)],
-        responses=HomeOutput(many=True),
+        operation_id="v1_homes_list",
+        parameters=[*_FILTER_PARAMETERS, PAGE_PARAMETER],
+        responses={
+            200: paginated(HomeOutput),
+            400: bad_request("A filter is not one of its choices, or too long.", _FILTER_ERRORS_SCHEMA),
+            404: BAD_PAGE,
+        },
         summary="Open children's homes, filtered",
     )
     def get(self, request: Request) -> Response:
@@ -100,7 +135,10 @@ class HomeListApi(PublicApiView):
 
 
 class HomeDetailApi(PublicApiView):
-    @extend_schema(responses=HomeOutput, summary="One children's home by Ofsted URN, with its history")
+    @extend_schema(
+        responses={200: HomeDetailOutput, 404: not_found("No home with this URN.")},
+        summary="One children's home by Ofsted URN, with its history",
+    )
     def get(self, request: Request, urn: str) -> Response:
         home = get_object_or_404(selectors.all_homes(), urn=urn)
         resolution = selectors.home_resolution(home)
