@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 
 from accounts.idempotency import IDEMPOTENCY_KEY_PARAMETER, api_post_once
 from accounts.models import Organisation, User
+from config.openapi import BAD_PAGE, NOT_SIGNED_IN, PAGE_PARAMETER, bad_request, not_found, paginated
 from trust import selectors
 from trust.entry_types import spec_of
 from trust.indicators import DEFINITIONS, relationship_indicators_current
@@ -274,10 +275,18 @@ def _indicators(relationship: Relationship) -> dict[str, object]:
     }
 
 
+_NO_RELATIONSHIP = not_found("No relationship with this id that you act in.")
+
+
 class RelationshipListApi(APIView):
     pagination_class = PageNumberPagination
 
-    @extend_schema(responses=RelationshipOutput(many=True), summary="Relationships of the organisations you act for")
+    @extend_schema(
+        operation_id="v1_relationships_list",
+        parameters=[PAGE_PARAMETER],
+        responses={200: paginated(RelationshipOutput), 403: NOT_SIGNED_IN, 404: BAD_PAGE},
+        summary="Relationships of the organisations you act for",
+    )
     def get(self, request: Request) -> Response:
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(_relationships(request), request, view=self)
@@ -286,7 +295,7 @@ class RelationshipListApi(APIView):
 
 class RelationshipDetailApi(APIView):
     @extend_schema(
-        responses=RelationshipDetailOutput,
+        responses={200: RelationshipDetailOutput, 403: NOT_SIGNED_IN, 404: _NO_RELATIONSHIP},
         summary="One relationship, with its indicators and whether its log verifies",
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -303,8 +312,17 @@ class RelationshipEntriesApi(APIView):
     pagination_class = PageNumberPagination
 
     @extend_schema(
-        parameters=[OpenApiParameter("type", str, enum=EntryType.values, description="Only entries of this type")],
-        responses=EntryOutput(many=True),
+        operation_id="v1_relationships_entries_list",
+        parameters=[
+            OpenApiParameter("type", str, enum=EntryType.values, description="Only entries of this type"),
+            PAGE_PARAMETER,
+        ],
+        responses={
+            200: paginated(EntryOutput),
+            400: bad_request("The entry type is not one of the log's."),
+            403: NOT_SIGNED_IN,
+            404: not_found("No relationship with this id that you act in, or no such page."),
+        },
         summary="A relationship's log, newest first",
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -325,6 +343,8 @@ class RelationshipEntriesApi(APIView):
                 description="The entry was refused (the errors, by field), or the Idempotency-Key header is "
                 "missing or malformed."
             ),
+            403: NOT_SIGNED_IN,
+            404: _NO_RELATIONSHIP,
             422: OpenApiResponse(description="The Idempotency-Key was already used for another request."),
         },
         summary="Append an entry to a relationship's log, for your side",
