@@ -301,6 +301,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # The docs are public, like the open data they describe (issue 15): the footer links every visitor here.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # Path parameters as the URL patterns match them: any other value is not the endpoint at all.
+    "PATH_CONVERTER_OVERRIDES": {
+        "int": {"type": "integer", "minimum": 0},
+        "slug": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"},
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -304,6 +304,7 @@ class MarketCostsApi(PublicApiView):
             OpenApiParameter("group_kind", OpenApiTypes.STR, enum=GROUP_KINDS, description="Only this kind of group."),
             PAGE_PARAMETER,
         ],
+        operation_id="v1_market_costs_list",
         responses={
             200: CostPageOutput,
             400: bad_request("A parameter is malformed or unknown: each is named, with what is allowed."),
