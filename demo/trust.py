@@ -23,10 +23,13 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from accounts.models import Notification, Organisation, User
+from accounts.models import MembershipRole, Notification, Organisation, OrganisationKind, User
+from accounts.services import membership_set
 from commissioning.models import Invitation, Offer, Placement
-from demo.homes import DEMO_PROVIDER_NAME
+from demo.homes import DEMO_PROVIDER_NAME, synthetic_user
+from demo.journey import SYNTHETIC_COMMISSIONER, authority_organisation
 from demo.placements import DEMO_TODAY
+from geography.models import LocalAuthority
 from trust.journey import journey_event_record
 from trust.models import Entry, EntryType, PulseCheckIn, Relationship, RelationshipOrigin
 from trust.services import (
@@ -281,6 +284,72 @@ def _quarter_day(today: datetime.date, quarters_back: int) -> datetime.date:
     return datetime.date(month_index // 12, month_index % 12 + 1, 1)
 
 
+# The sector barometer (ADR 28) shows a region's figure from 10 relationships of 3 authorities:
+# Leeds with eight providers and six more Yorkshire authorities with the demo provider, with
+# the story's pair, make fifteen relationships of seven authorities in Yorkshire and The Humber.
+BAROMETER_PROVIDERS, BAROMETER_AUTHORITIES = 8, 6
+# The synthetic authorities' average answer in each past quarter, oldest first: trust dips, then
+# recovers. This quarter is left for the logins to answer.
+BAROMETER_TREND = {5: 3.2, 4: 2.8, 3: 2.6, 2: 3.0, 1: 3.4}
+
+
+def _barometer_relationships(local_authority: Organisation, provider: Organisation) -> list[Relationship]:
+    """SYNTHETIC pairs for the barometer, every one with Leeds or the demo provider (the only
+    organisations with logs in the demo): Leeds and other providers in the service, and the
+    demo provider and other Yorkshire authorities."""
+    providers = (
+        Organisation.objects.filter(kind=OrganisationKind.PROVIDER)
+        .exclude(pk=provider.pk)
+        .order_by("name", "pk")[:BAROMETER_PROVIDERS]
+    )
+    home_authority = local_authority.local_authority
+    assert home_authority is not None  # noqa: S101 - a local-authority organisation
+    authorities = (
+        LocalAuthority.objects.filter(region=home_authority.region_id, is_current=True)
+        .exclude(pk=home_authority.pk)
+        .order_by("ons_code")[:BAROMETER_AUTHORITIES]
+    )
+    pairs = [(local_authority, other, RelationshipOrigin.LOCAL_AUTHORITY) for other in providers]
+    pairs += [(authority_organisation(other), provider, RelationshipOrigin.COUNTERPART) for other in authorities]
+    return [
+        relationship_get_or_create(local_authority_organisation=authority, counterpart=counterpart, created_via=origin)
+        for authority, counterpart, origin in pairs
+    ]
+
+
+def _answering_for(organisation: Organisation, synthetic: User) -> User:
+    """The organisation's first member (a demo login where there is one), else the inactive
+    synthetic member of staff, who cannot sign in."""
+    membership = organisation.memberships.select_related("user").order_by("pk").first()
+    if membership is not None:
+        return membership.user
+    membership_set(user=synthetic, organisation=organisation, role=MembershipRole.MEMBER)
+    return synthetic
+
+
+def _barometer_pulses(local_authority: Organisation, provider: Organisation, today: datetime.date) -> int:
+    """Past quarters' SYNTHETIC answers of each synthetic pair's authority, once: a pair that
+    has answered before is left as it is. Returns how many were written."""
+    synthetic = synthetic_user(SYNTHETIC_COMMISSIONER, "Synthetic commissioner (demo data)")
+    written = 0
+    for index, relationship in enumerate(_barometer_relationships(local_authority, provider)):
+        if relationship.pulse_check_ins.exists():
+            continue
+        user = _answering_for(relationship.local_authority, synthetic)
+        for quarters_back, mean in BAROMETER_TREND.items():
+            # A spread of -1 to +1 around the quarter's mean, the same on every load.
+            scores = [min(5, max(1, round(mean + ((index + question) % 3 - 1) * 0.8))) for question in range(4)]
+            pulse_check_in_submit(
+                relationship=relationship,
+                organisation=relationship.local_authority,
+                submitted_by=user,
+                scores=dict(zip(PulseCheckIn.QUESTIONS, scores, strict=True)),
+                today=_quarter_day(today, quarters_back),
+            )
+            written += 1
+    return written
+
+
 @transaction.atomic
 def demo_trust_load(*, today: datetime.date | None = None) -> TrustStory:
     """Record the journey's entries for the demo logins' organisations (the synthetic year is
@@ -319,4 +388,5 @@ def demo_trust_load(*, today: datetime.date | None = None) -> TrustStory:
     Notification.objects.filter(pk__gt=first_notification).update(read_at=timezone.now())
     if not told:
         _pulses(story, today)
+    _barometer_pulses(local_authority, provider, today)
     return TrustStory(entries=Entry.objects.count() - before, story_written=not told)
