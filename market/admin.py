@@ -8,10 +8,13 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 
 from market.models import CostSnapshot, MarketSnapshot, RecomputeRun
-from market.scheduling import market_recompute_schedule
+from market.scheduling import market_recompute_schedule, recompute_progress
+
+PROGRESS_TEMPLATE = "admin/market/recomputerun/_progress.html"
 
 
 class _ReadOnly:
@@ -52,7 +55,20 @@ class RecomputeRunAdmin(_ReadOnly, admin.ModelAdmin[RecomputeRun]):
 
     def get_urls(self) -> list[URLPattern]:
         start = path("start/", self.admin_site.admin_view(self.start_view), name="market_recomputerun_start")
-        return [start, *super().get_urls()]
+        progress = path(
+            "progress/", self.admin_site.admin_view(self.progress_view), name="market_recomputerun_progress"
+        )
+        return [start, progress, *super().get_urls()]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        return super().changelist_view(request, {**(extra_context or {}), "progress": recompute_progress()})
+
+    def progress_view(self, request: HttpRequest) -> HttpResponse:
+        """The progress panel alone, which the run list asks for every few seconds while a run
+        is asked for or going (and stops asking once none is)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return TemplateResponse(request, PROGRESS_TEMPLATE, {"progress": recompute_progress()})
 
     def start_view(self, request: HttpRequest) -> HttpResponse:
         if request.method != "POST":
@@ -61,8 +77,9 @@ class RecomputeRunAdmin(_ReadOnly, admin.ModelAdmin[RecomputeRun]):
         if not request.user.has_perm("market.add_recomputerun"):
             raise PermissionDenied
         market_recompute_schedule(trigger=RecomputeRun.Trigger.ADMIN)
+        # The page returns at once: a worker does the run, and this page follows it.
         self.message_user(
-            request, "A recompute was sent to the workers. Refresh this page to follow its progress.", messages.SUCCESS
+            request, "A recompute was sent to the workers. Its progress shows below as it goes.", messages.SUCCESS
         )
         return redirect("admin:market_recomputerun_changelist")
 

@@ -4,11 +4,15 @@ ownership.services.market_recompute_after_import, by the same task name.)"""
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
+
 from django.db import transaction
 
 from config.tasks import schedule_task
 from market.analytics.recompute import INTERRUPTED, market_recompute_interrupted_fail
 from market.models import RecomputeRun
+from outbox.models import OutboxMessage
 from ownership.services import MARKET_RECOMPUTE_TASK
 
 
@@ -47,3 +51,31 @@ def _interrupted_attempts(trigger: str) -> int:
     if last_success is not None:
         runs = runs.filter(started_at__gt=last_success)
     return runs.count()
+
+
+@dataclass(frozen=True)
+class RecomputeProgress:
+    """What an administrator who asked for a recompute sees while they wait."""
+
+    asked_at: datetime.datetime | None  # a recompute asked for that no worker has started yet
+    running: RecomputeRun | None
+    last_finished: RecomputeRun | None
+
+    @property
+    def active(self) -> bool:
+        return self.asked_at is not None or self.running is not None
+
+
+def recompute_progress() -> RecomputeProgress:
+    """The newest run going (with its progress), a recompute asked for and not yet started by a
+    worker (its outbox message is newer than every run), and the last run that ended."""
+    runs = RecomputeRun.objects.order_by("-started_at")
+    newest_start = runs.values_list("started_at", flat=True).first()
+    asked = OutboxMessage.objects.filter(task_name=MARKET_RECOMPUTE_TASK)
+    if newest_start is not None:
+        asked = asked.filter(created_at__gt=newest_start)
+    return RecomputeProgress(
+        asked_at=asked.order_by("created_at").values_list("created_at", flat=True).first(),
+        running=runs.filter(status=RecomputeRun.Status.RUNNING).first(),
+        last_finished=runs.exclude(status=RecomputeRun.Status.RUNNING).first(),
+    )

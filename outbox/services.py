@@ -12,6 +12,7 @@ rolls back and leaves the message for the sweep.
 from __future__ import annotations
 
 import datetime
+import importlib
 import logging
 import time
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
 
 from config.celery import app as celery_app
 from outbox.beat import periodic_task_names
@@ -54,7 +56,12 @@ def task_named(name: str) -> Task:
     """The registered task called `name`, importing every app's tasks.py first, as a worker
     does at start, when the web process has not needed them yet."""
     if name not in celery_app.tasks:
-        celery_app.loader.import_default_modules()
+        # Only the tasks modules: Celery's own import_default_modules would also run Django's
+        # system checks (its Django fix-up validates the models), seconds of a web request's
+        # time the first time each process schedules a task.
+        for module in celery_app.conf.include:
+            importlib.import_module(module)
+        autodiscover_modules("tasks")
     try:
         return celery_app.tasks[name]
     except KeyError:

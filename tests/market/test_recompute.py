@@ -496,7 +496,7 @@ def test_admin_lists_runs_and_starts_one(reference_data, staff_client, django_ca
         response = staff_client.post("/admin/market/recomputerun/start/", follow=True)
 
     assert response.redirect_chain == [("/admin/market/recomputerun/", 302)]
-    assert "A recompute was sent to the workers." in response.content.decode()
+    assert "A recompute was sent to the workers. Its progress shows below as it goes." in response.content.decode()
     started = RecomputeRun.objects.filter(trigger=RecomputeRun.Trigger.ADMIN).get()
     assert (started.status, started.is_current) == (SUCCEEDED, True)
     assert staff_client.get("/admin/market/recomputerun/start/").status_code == 405
