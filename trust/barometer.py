@@ -202,8 +202,10 @@ def _quarter(start: datetime.date, found: dict[str, Tally], regions: list[Region
 def sector_barometer() -> Barometer:
     """The barometer as the check-ins stand: built once per new check-in, read from the cache
     otherwise (one small query to know which)."""
-    state = PulseCheckIn.objects.aggregate(newest=Max("pk"), count=Count("pk"))
-    key = f"trust:barometer:v1:{state['newest'] or 0}:{state['count']}"
+    state = PulseCheckIn.objects.aggregate(newest=Max("pk"), count=Count("pk"), latest=Max("submitted_at"))
+    # The newest answer's time too: a database restored from a copy may reuse ids and counts.
+    latest = state["latest"].timestamp() if state["latest"] else 0
+    key = f"trust:barometer:v1:{state['newest'] or 0}:{state['count']}:{latest}"
     barometer: Barometer | None = cache.get(key)
     if barometer is None:
         barometer = barometer_build()
