@@ -300,3 +300,9 @@ def test_every_local_authority_has_a_region():
     assert not LocalAuthority.objects.filter(region__isnull=True).exists()
     assert not Organisation.objects.filter(kind="local_authority", local_authority__isnull=True).exists()
     assert PulseCheckIn.objects.count() == 0
+
+
+def test_the_transparency_page_links_to_the_barometer(client: Client):
+    response = client.get(reverse("transparency:digests"))
+
+    assert f'<a class="govuk-link" href="{URL}">sector barometer</a>' in response.content.decode()
