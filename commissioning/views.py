@@ -209,15 +209,18 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     referral = get_object_or_404(
         selectors.placement_requests_visible_to(request.user).select_related("local_authority"), pk=pk
     )
-    offers = list(selectors.offers_of(referral))
+    offers = page_of(request, selectors.offers_of(referral).order_by("made_at", "pk"), param="offers_page")
+    shown = list(offers["page"].object_list)
     # Fit and distance of the homes offered, measured as the preview did, whatever has happened since.
-    assessed = matching.homes_assessed(referral, [offer.home for offer in offers])
-    accepted = next((offer for offer in offers if offer.status == Offer.Status.ACCEPTED), None)
+    assessed = matching.homes_assessed(referral, [offer.home for offer in shown])
+    accepted = selectors.offers_of(referral).filter(status=Offer.Status.ACCEPTED).first()
     can_act = selectors.placement_requests_actionable_by(request.user).filter(pk=referral.pk).exists()
+    invitations = selectors.invitations_of(referral).order_by("provider_organisation__name", "pk")
     context = {
         "referral": referral,
-        "invitations": selectors.invitations_of(referral),
-        "offers": [(offer, assessed.get(offer.home_id)) for offer in offers],
+        "invitations": page_of(request, invitations, param="invitations_page"),
+        "offers": [(offer, assessed.get(offer.home_id)) for offer in shown],
+        "offers_pages": offers,
         "placed_with": accepted.invitation.provider_organisation.name if accepted else "",
         "can_act": can_act,
         **_risk_labels(referral),

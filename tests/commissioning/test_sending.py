@@ -357,3 +357,21 @@ def test_pounds_has_thousands_and_pence():
     assert [pounds(Decimal("5769.66")), pounds(Decimal("12")), pounds(None), pounds(1234567.5)] == [
         "£5,769.66", "£12.00", "", "£1,234,567.50",
     ]  # fmt: skip
+
+
+def test_a_referral_sent_to_many_providers_lists_them_a_page_at_a_time(journey: Journey, client: Client):
+    services.placement_request_send(
+        placement_request=journey.draft, homes=_homes_of_providers(26), sent_by=journey.cast.commissioner_a
+    )
+    client.force_login(journey.cast.commissioner_a)
+    url = reverse("commissioning:referral_detail", args=[journey.draft.pk])
+
+    first, second = client.get(url).content.decode(), client.get(url + "?invitations_page=2").content.decode()
+
+    def invited(page: str) -> int:
+        table = page.split("Providers invited and their answers</caption>")[1].split("</table>")[0]
+        return table.count('<tr class="govuk-table__row">') - 1  # less the header
+
+    assert (invited(first), invited(second)) == (25, 1)
+    assert 'aria-label="Pages of providers invited"' in first
+    assert "invitations_page=2#invited" in first
