@@ -384,7 +384,7 @@ def small_providers(base: BaseMarket, small_homes: int) -> list[BaseOwner]:
     return sorted((owner for owner in base.owners if is_small(owner, small_homes)), key=lambda o: (o.name, o.key))
 
 
-def largest_owners(base: BaseMarket, count: int = 100) -> list[BaseOwner]:
+def largest_owners(base: BaseMarket, count: int = 60) -> list[BaseOwner]:
     return sorted(base.owners, key=lambda owner: (-owner.total, owner.key))[:count]
 
 

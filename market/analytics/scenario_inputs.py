@@ -12,6 +12,7 @@ import datetime
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd  # type: ignore[import-untyped]
 from django.core.cache import cache
@@ -40,10 +41,11 @@ class BaseOwner:
     def total(self) -> float:
         return sum(self.units)
 
-    @property
+    @cached_property
     def owner_type(self) -> str:
         """The owner type of most of its units (ties: the first in OWNER_TYPES)."""
-        return OWNER_TYPES[max(range(len(self.units)), key=lambda index: (self.units[index], -index))]
+        largest = max(self.units)
+        return OWNER_TYPES[self.units.index(largest)]
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,7 @@ def base_market_cached(
     """The base market of one recompute run's geography x date x market, computed once per run
     (its id is in the key, so a new run's figures are never mixed with an old run's)."""
     flag = "in" if include_local_authority else "out"
-    key = f"scenarios:base:{run_id}:{as_of.isoformat()}:{geography_code}:{level}:{basis}:{flag}"
+    key = f"scenarios:base:v2:{run_id}:{as_of.isoformat()}:{geography_code}:{level}:{basis}:{flag}"
     found: BaseMarket | None = cache.get(key)
     if found is None:
         found = base_market(
