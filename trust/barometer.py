@@ -13,6 +13,7 @@ check-in's id and the number of check-ins, so a new answer shows at once.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -120,6 +121,7 @@ class Barometer:
     quarters: list[Quarter]  # oldest first, every quarter from the first check-in's to the last's
     newest_check_in_at: datetime.datetime | None
     computed_at: datetime.datetime
+    version: str = ""  # its cache key: what is drawn from it is kept under the same
 
     @property
     def shows_anything(self) -> bool:
@@ -208,7 +210,7 @@ def sector_barometer() -> Barometer:
     key = f"trust:barometer:v1:{state['newest'] or 0}:{state['count']}:{latest}"
     barometer: Barometer | None = cache.get(key)
     if barometer is None:
-        barometer = barometer_build()
+        barometer = dataclasses.replace(barometer_build(), version=key)
         cache.set(key, barometer, timeout=CACHE_SECONDS)
     return barometer
 

@@ -4,14 +4,19 @@
 from __future__ import annotations
 
 import csv
+from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from trust.barometer import (
+    CACHE_SECONDS,
     ENGLAND_CODE,
     MINIMUM_AUTHORITIES,
     MINIMUM_RELATIONSHIPS,
@@ -45,7 +50,6 @@ def barometer(request: HttpRequest) -> HttpResponse:
     region = next((choice for choice in drawable if choice.ons_code == asked), None)
     context = {
         "barometer": found,
-        "chart": barometer_chart(found, region),
         "drawable_regions": drawable,
         "region": region,
         "region_error": REGION_UNKNOWN if asked and region is None else "",
@@ -54,7 +58,22 @@ def barometer(request: HttpRequest) -> HttpResponse:
         "minimum_authorities": MINIMUM_AUTHORITIES,
         "source": SOURCE,
     }
+    context["figures"] = _figures(found, region, context) if found.shows_anything else ""
     return render(request, "trust/barometer.html", context)
+
+
+def _figures(found: Barometer, region: Region | None, context: dict[str, Any]) -> str:
+    """The chart and tables, rendered once per barometer and region: the same for everyone, and
+    most of the page's cost."""
+    key = f"{found.version}:figures:{region.ons_code if region else ''}"
+    figures: str | None = cache.get(key) if found.version else None
+    if figures is None:
+        figures = render_to_string(
+            "trust/_barometer_figures.html", {**context, "chart": barometer_chart(found, region)}
+        )
+        if found.version:
+            cache.set(key, figures, timeout=CACHE_SECONDS)
+    return mark_safe(figures)  # noqa: S308 - our own template's output, escaped as it was rendered
 
 
 CSV_COLUMNS = [
