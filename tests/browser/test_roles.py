@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -30,7 +31,7 @@ from playwright.sync_api import Browser, Page, ViewportSize
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.test_journey import AXE
-from tests.browser.test_keyboard import browser
+from tests.browser.test_keyboard import browser, screenshot
 from tests.conftest import Cast, require_service
 from tests.test_permission_matrix import (
     OK,
@@ -102,6 +103,15 @@ OVERFLOW_JS = """() => {
     offenders: offenders.slice(0, 4).map(e => `${name(e)} (${Math.round(e.getBoundingClientRect().width)}px)`),
   };
 }"""
+# What axe does not see: text straight in <body> (outside every landmark), and template syntax
+# printed as text (a Django comment spanning lines is not a comment).
+STRAY_TEXT_JS = """() => {
+  const loose = [...document.body.childNodes]
+    .filter(node => node.nodeType === Node.TEXT_NODE && node.textContent.trim())
+    .map(node => node.textContent.trim().slice(0, 60));
+  const syntax = document.body.innerText.match(/\\{[#%{][^\\n]{0,40}/);
+  return [...loose, ...(syntax ? [syntax[0]] : [])].join(' | ');
+}"""
 AXE_RUN_JS = """async ([impacts, rules]) => {
   const results = await axe.run(document, {resultTypes: ['violations']});
   return results.violations
@@ -146,6 +156,7 @@ def checked_as(key: str, outcome: dict[str, str], role: str) -> bool:
 
 @dataclass
 class Findings:
+    role: str
     checked: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -163,6 +174,9 @@ def axe_violations(page: Page) -> list[str]:
 
 
 def check_at(page: Page, width: str, where: str, findings: Findings, *, check_width: bool = True) -> None:
+    screenshot(page, f"roles-{findings.role}-{re.sub(r'[^a-z0-9]+', '-', where.lower()).strip('-')}-{width}")
+    if stray := page.evaluate(STRAY_TEXT_JS):
+        findings.problems.append(f"{where} at {width}: text outside the page's structure or template syntax: {stray}")
     if check_width and (overflow := page.evaluate(OVERFLOW_JS)):
         findings.problems.append(
             f"{where} at {width}: scrolls sideways to {overflow['scrollWidth']}px; "
@@ -228,7 +242,7 @@ def test_every_page_of_the_role_works_on_a_phone_and_a_laptop(
     samples: dict[str, dict[str, str]],
 ) -> None:
     sign_in_as(role_page, live_server.url, cast, role)
-    findings = Findings()
+    findings = Findings(role)
     for name, path in sorted(pages_of(role, cast, invitation_token, samples).items()):
         visit(role_page, live_server.url, name, path, findings)
     assert findings.problems == [], findings.report(role)
