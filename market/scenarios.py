@@ -51,8 +51,9 @@ class Purchase:
 @dataclass(frozen=True)
 class Reservation:
     """Frameworks reserve `percent` of the market's units for small providers, taken from the
-    ten largest owners that are not small, in proportion to their units, and shared among the
-    small providers in proportion to theirs."""
+    ten largest owners that are neither small nor councils (whose own homes are not bought
+    through frameworks), in proportion to their units, and shared among the small providers in
+    proportion to theirs."""
 
     percent: int
 
@@ -110,6 +111,7 @@ class _Holding:
     name: str
     units: np.ndarray  # by owner type, OWNER_TYPES order
     small: bool
+    council: bool = False  # a council's own homes: not bought through frameworks
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,11 @@ def is_small(owner: BaseOwner, small_homes: int) -> bool:
 def _holdings(base: BaseMarket, small_homes: int) -> dict[str, _Holding]:
     return {
         owner.token: _Holding(
-            owner.key, owner.name, np.array(owner.units, dtype="float64"), is_small(owner, small_homes)
+            owner.key,
+            owner.name,
+            np.array(owner.units, dtype="float64"),
+            is_small(owner, small_homes),
+            owner.owner_type == OwnerType.LOCAL_AUTHORITY,
         )
         for owner in base.owners
     }
@@ -282,7 +288,7 @@ def _council_holding(holdings: dict[str, _Holding], base: BaseMarket, code: str)
     name = dict(base.authorities).get(code, code)
     token = f"la{code}"
     holding = holdings.setdefault(
-        token, _Holding(f"la:{code}", f"{name} (the council's new homes)", np.zeros(len(OWNER_TYPES)), False)
+        token, _Holding(f"la:{code}", f"{name} (the council's new homes)", np.zeros(len(OWNER_TYPES)), False, True)
     )
     return token, holding
 
@@ -315,8 +321,9 @@ def _buy(holdings: dict[str, _Holding], basis: str, purchase: Purchase) -> str:
 def _reserve(holdings: dict[str, _Holding], basis: str, reservation: Reservation) -> str:
     total = sum(float(holding.units.sum()) for holding in holdings.values())
     small = [holding for holding in holdings.values() if holding.small]
-    large = sorted((h for h in holdings.values() if not h.small), key=lambda h: (-h.units.sum(), h.key))
-    givers = large[:LARGEST_OWNERS]
+    independent = (h for h in holdings.values() if not h.small and not h.council)
+    givers = sorted(independent, key=lambda h: (-h.units.sum(), h.key))[:LARGEST_OWNERS]
+    largest = f"{len(givers)} largest owners" if len(givers) > 1 else "largest owner"
     moved = total * reservation.percent / 100
     given, small_total = sum(float(h.units.sum()) for h in givers), sum(float(h.units.sum()) for h in small)
     if not small or small_total <= 0:
@@ -327,7 +334,8 @@ def _reserve(holdings: dict[str, _Holding], basis: str, reservation: Reservation
                 Problem(
                     "reserve",
                     f"Reservations of {reservation.percent}% would move {moved:,.0f} {units_word(basis)}, more "
-                    f"than the {given:,.0f} the {len(givers)} largest owners hold: choose a smaller percentage",
+                    f"than the {given:,.0f} the {largest} {'hold' if len(givers) > 1 else 'holds'}: "
+                    "choose a smaller percentage",
                 )
             ]
         )
@@ -337,7 +345,7 @@ def _reserve(holdings: dict[str, _Holding], basis: str, reservation: Reservation
         holding.units *= 1 + moved / small_total
     return (
         f"Framework reservations move {reservation.percent}% of {units_word(basis)} ({moved:,.0f}) from the "
-        f"{len(givers)} largest owners to {len(small):,} small providers"
+        f"{largest} to {len(small):,} small providers"
     )
 
 
