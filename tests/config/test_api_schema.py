@@ -2,8 +2,38 @@
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
+import schemathesis
+from django.conf import settings as django_settings
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hypothesis_settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from accounts.models import User
+from commissioning.models import Framework
+from geography.models import LocalAuthority
+from market.analytics.recompute import market_recompute
+from market.models import RecomputeRun
+from tests.conftest import Cast
+from tests.federations.samples import federation_samples
+from tests.market.snapshot_factories import CostSnapshotFactory, SuppressedCostSnapshotFactory
+from tests.market.test_api import observed_home
+from tests.trust.samples import trust_sample_objects
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
 @pytest.mark.django_db
@@ -21,3 +51,111 @@ def test_the_api_docs_and_schema_answer_anyone(client: Client) -> None:
 @pytest.mark.django_db
 def test_every_page_links_to_the_api_docs(client: Client) -> None:
     assert '<a class="govuk-footer__link" href="/api/docs/">API</a>' in client.get("/").content.decode()
+
+
+# --- The docs against the endpoints (schemathesis) ----------------------------------------------
+
+
+@pytest.fixture
+def api_samples(cast: Cast) -> Cast:
+    """Homes, owners, a recompute run with costs, federations and referrals, for the endpoints to show."""
+    observed_home("Summary Care Limited", places=3)
+    observed_home("Other Care Limited", places=1)
+    run = market_recompute(trigger=RecomputeRun.Trigger.COMMAND)
+    CostSnapshotFactory(run=run)
+    SuppressedCostSnapshotFactory(run=run, group_value="voluntary")
+    framework = Framework.objects.create(name="Framework of A", starts_on=datetime.date(2026, 4, 1))
+    framework.local_authorities.set([LocalAuthority.objects.get(organisation=cast.local_authority_a)])
+    federation_samples(cast)
+    trust_sample_objects(cast)
+    return cast
+
+
+@pytest.fixture
+def in_process(settings: Any) -> Iterator[None]:
+    """Requests served in the test's own transaction, as Django's test client serves them: the
+    WSGI handler would otherwise close the test's connection after each request."""
+    settings.ALLOWED_HOSTS = ["localhost"]  # the host schemathesis's WSGI client asks for
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def api_schema() -> Any:
+    """The served schema's GET operations, loaded as schemathesis's WSGI client asks for it."""
+    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+    return schema.include(method="GET")
+
+
+def signed_in(operation: Any) -> bool:
+    return any("cookieAuth" in requirement for requirement in operation.definition.raw.get("security", []))
+
+
+def session_of(user: User) -> dict[str, str]:
+    """The cookie of a session signed in as the user."""
+    client = Client()
+    client.force_login(user)
+    name = django_settings.SESSION_COOKIE_NAME
+    return {name: client.cookies[name].value}
+
+
+def mismatches(
+    schema: Any, cookies: dict[str, str] | None = None, only: Any = None, examples: int = 10
+) -> dict[str, str]:
+    """Each GET operation tried with a few generated requests (the parameters its docs give):
+    what any answer did that its docs do not say, by operation.
+
+    Hypothesis is driven here rather than through schemathesis's pytest plugin, whose lazy
+    loader does not run under pytest 9; the fixtures' data is what the requests read."""
+    found: dict[str, str] = {}
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if only is not None and not only(operation):
+            continue
+
+        @hypothesis_settings(
+            max_examples=examples,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+            phases=[Phase.explicit, Phase.generate],
+        )
+        @given(case=operation.as_strategy())
+        def check(case: schemathesis.Case) -> None:
+            case.call_and_validate(checks=CHECKS, cookies=cookies)
+
+        try:
+            check()
+        except (AssertionError, BaseExceptionGroup) as error:  # schemathesis's failures, reported together
+            found[operation.label] = _summary(error)
+    return found
+
+
+def _summary(error: BaseException) -> str:
+    """The failure's kind and the request that shows it, without the schema printed in full."""
+    lines = [line for line in str(error).splitlines() if line.strip()]
+    kinds = [line.strip() for line in lines if line.strip().startswith(("- ST", "- Server error", "- "))]
+    reproduce = [line.strip() for line in lines if line.strip().startswith("curl ")]
+    return "; ".join(kinds + reproduce[:1]) or lines[0]
+
+
+@pytest.mark.django_db
+def test_every_get_endpoint_answers_anyone_as_its_docs_say(api_samples: Cast, in_process: None) -> None:
+    assert mismatches(api_schema()) == {}
+
+
+@pytest.mark.django_db
+def test_every_get_endpoint_answers_a_commissioner_and_a_provider_as_its_docs_say(
+    api_samples: Cast, in_process: None
+) -> None:
+    schema = api_schema()
+
+    for person in (api_samples.commissioner_a, api_samples.provider_p):
+        session = session_of(person)
+        me = schema["/api/v1/me/"]["GET"].Case().call(cookies=session)
+        assert me.status_code == 200, me.text
+        assert me.json()["email"] == person.email  # the session is theirs
+        assert mismatches(schema, session, only=signed_in, examples=5) == {}, person
