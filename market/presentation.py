@@ -144,12 +144,21 @@ def deck(run: RecomputeRun, choice: Choice) -> tuple[list[Slide], dict[str, Any]
 
 
 def for_the_stage(chart: Chart) -> Chart:
-    """A projector's copy of a chart: the largest owners cut to ten, with every label drawn."""
-    if chart.slug != "top-owners" or chart.figure is None:
+    """A projector's copy of a chart: its legend left to the slide, the largest owners cut to
+    ten with every label drawn."""
+    if chart.figure is None:
         return chart
+    figure = copy.deepcopy(chart.figure)
+    # The slide's own legend beneath the plot names every colour, larger; Plotly's would repeat it.
+    figure["layout"]["showlegend"] = False
+    if chart.slug != "top-owners":
+        return replace(chart, figure=figure)
+    return _largest_owners(chart, figure)
+
+
+def _largest_owners(chart: Chart, figure: dict[str, Any]) -> Chart:
     rows = chart.rows[:OWNERS_ON_A_SLIDE]
     kept = {str(row[1]).strip() for row in rows}
-    figure = copy.deepcopy(chart.figure)
     figure["data"] = [trace for trace in (_bars_of(trace, kept) for trace in figure["data"]) if trace["y"]]
     yaxis = figure["layout"].setdefault("yaxis", {})
     order = yaxis.get("categoryarray") or [name for trace in figure["data"] for name in trace["y"]]
@@ -162,7 +171,7 @@ def for_the_stage(chart: Chart) -> Chart:
         "ticktext": [_shortened(str(name).strip()) + " " for name in categories],
         "automargin": True,
     }
-    figure["layout"]["margin"] = {"l": 20, "r": 30, "t": 60, "b": 60}
+    figure["layout"]["margin"] = {"l": 20, "r": 30, "t": 20, "b": 60}
     cut = f" (of the {len(chart.rows)} on the dashboard)" if len(chart.rows) > len(rows) else ""
     return replace(chart, title=f"The {len(rows)} largest owners{cut}", rows=rows, figure=figure, links=[])
 
