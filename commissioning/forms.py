@@ -70,7 +70,7 @@ class PlacementRequestForm(GovukForm):
     )  # fmt: skip
     sex = forms.ChoiceField(
         label="Sex", choices=ReferralSex.choices, widget=forms.RadioSelect,
-        error_messages=choice_messages("Select the child's sex, or other or not said"),
+        error_messages=choice_messages("Select the child's sex"),
     )  # fmt: skip
     legal_status = forms.ChoiceField(
         label="Legal status", choices=LegalStatus.choices, widget=forms.RadioSelect,

@@ -8,6 +8,9 @@ from providers.forms import DateInput
 
 
 class FrameworkForm(GovukForm):
+    # The page's order (commissioning/frameworks/edit.html), which the error summary follows.
+    field_order = ["name", "lots", "terms_summary", "starts_on", "ends_on", "local_authorities"]
+
     name = forms.CharField(
         label="Name",
         max_length=200,

@@ -146,6 +146,15 @@ class EntryFormContext:
     target_actions: list[dict[str, str]] = field(default_factory=list)
 
 
+# The order trust/entry_form.html asks in, so the error summary lists errors as the page does.
+ENTRY_PAGE_ORDER = [
+    "organisation", "what", "by_whom", "owner_organisation", "due_date", "outcome", "action", "status",
+    "restorative_case", "held_on", "body",
+    *[name for number in range(1, ACTION_ROWS + 1) for name in (f"action_{number}", f"owner_{number}")],
+    "quality_perspective", "relationship_state", "closes_case",
+]  # fmt: skip
+
+
 class EntryForm(GovukForm):
     """What every entry has: its words, and the side it is written for when the person acts
     for both. Subclasses add their type's fields and build its payload."""
@@ -175,6 +184,7 @@ class EntryForm(GovukForm):
         self.sides = _sides_offered(self, context.sides)
         self.fields["body"].label = self.body_label
         self.setup(context)
+        self.order_fields(ENTRY_PAGE_ORDER)
 
     def setup(self, context: EntryFormContext) -> None:
         """Fill the choices of the type's own fields."""
