@@ -7,12 +7,16 @@ import re
 
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from accounts.models import Invitation, MembershipRole
+from accounts.services import invitation_create
 from commissioning import services as commissioning_services
 from commissioning.models import Placement, PlacementRequest
 from providers import services as provider_services
 from tests.commissioning.conftest import Journey, clock_after_sending, journey, referral_details
 from tests.conftest import Cast
+from tests.factories import MembershipFactory, totp_activate
 
 __all__ = ["clock_after_sending", "journey"]  # fixtures shared with the commissioning tests
 
@@ -145,3 +149,24 @@ def test_a_staff_administrator_is_led_to_the_admin_and_the_recompute(client: Cli
     assert {reverse("admin:index"), reverse("admin:market_recomputerun_changelist")} <= links(page)
     assert "Referrals and placements" not in page
     assert "You do not belong to an organisation yet." in page
+
+
+def test_an_organisation_admin_sees_the_invitations_still_waiting_and_members_do_not(client: Client, cast: Cast):
+    for email in ("waiting@example.org", "revoked@example.org"):
+        invitation_create(
+            organisation=cast.local_authority_a,
+            email=email,
+            role=MembershipRole.MEMBER,
+            invited_by=cast.commissioner_a,
+        )
+    Invitation.objects.filter(email="revoked@example.org").update(revoked_at=timezone.now())
+    colleague = MembershipFactory(organisation=cast.local_authority_a).user  # a member, not an admin
+    totp_activate(colleague)
+
+    client.force_login(cast.commissioner_a)
+    admin_page = home_of(client)
+    client.force_login(colleague)
+    member_page = home_of(client)
+
+    assert "1 invitation you or your fellow administrators sent is waiting to be accepted" in admin_page
+    assert "waiting to be accepted" not in member_page
