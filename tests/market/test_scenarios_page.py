@@ -244,3 +244,19 @@ def test_a_scenario_at_its_own_url_is_kept_for_anonymous_visitors(yorkshire: Rec
     assert first.status_code == 200
     with pytest.raises(AssertionError, match="computed again"):
         Client().get(url + "&exit=e1")  # not its own URL: never served from the cache
+
+
+def test_small_providers_are_found_by_name_and_federated_by_their_checkboxes(yorkshire: RecomputeRun) -> None:
+    found = Client().get(URL, {"geography": YORKSHIRE, "find": "small t"})
+
+    listed = [label for _, label in found.context["add_forms"]["federate"].fields["federate_member"].choices]
+    assert listed == ["Small Three Limited (2 places)", "Small Two Limited (2 places)"]
+
+    members = [token_of("Small Three Limited"), token_of("Small Two Limited")]
+    added = Client().get(URL, {"geography": YORKSHIRE, "add": "federate", "federate_member": members})
+
+    assert added.status_code == 302
+    assert added["Location"].endswith("&federate=" + "%2C".join(members))
+    result = Client().get(added["Location"]).context["result"]
+    # 50, 20, 12.5, 10 (the federation), 7.5: HHI 2,500 + 400 + 156.25 + 100 + 56.25.
+    assert result.after.hhi == pytest.approx(3212.5)
