@@ -15,6 +15,7 @@ from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
+from playwright.sync_api import Page, expect
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -27,11 +28,15 @@ from commissioning.models import Framework
 from geography.models import LocalAuthority
 from market.analytics.recompute import market_recompute
 from market.models import RecomputeRun
+from tests.browser.test_content_security_policy import Watched
+from tests.browser.test_keyboard import browser, page
 from tests.conftest import Cast
 from tests.federations.samples import federation_samples
 from tests.market.snapshot_factories import CostSnapshotFactory, SuppressedCostSnapshotFactory
 from tests.market.test_api import observed_home
 from tests.trust.samples import trust_sample_objects
+
+__all__ = ["browser", "page"]  # the browser test's fixtures
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
@@ -159,3 +164,16 @@ def test_every_get_endpoint_answers_a_commissioner_and_a_provider_as_its_docs_sa
         assert me.status_code == 200, me.text
         assert me.json()["email"] == person.email  # the session is theirs
         assert mismatches(schema, session, only=signed_in, examples=5) == {}, person
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_api_docs_draw_for_anyone_under_the_content_security_policy(page: Page, live_server: Any) -> None:
+    watched = Watched(page)
+
+    page.goto(f"{live_server.url}/api/docs/")
+
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Relational Commissioning API")
+    expect(page.get_by_text("/api/v1/market/costs/", exact=True)).to_be_visible()
+    watched.check(inline_script=False)  # Swagger UI's page is drf-spectacular's own, without base.html
+    assert watched.problems == []
