@@ -59,9 +59,15 @@ class ScenarioMarketForm(forms.Form):
     )
 
     geography = forms.ChoiceField(
-        label="Area", error_messages={"invalid_choice": "Choose England, a region or a local authority from the list"}
+        label="Area",
+        error_messages={
+            "required": "Choose England, a region or a local authority",
+            "invalid_choice": "Choose England, a region or a local authority from the list",
+        },
     )
-    as_of = forms.ChoiceField(label="Date of the figures")
+    as_of = forms.ChoiceField(
+        label="Date of the figures", error_messages={"required": "The current figures have no dates to choose from"}
+    )
     small = forms.IntegerField(
         label="A small provider has at most this many homes in the area",
         min_value=1,

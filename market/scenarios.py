@@ -423,9 +423,10 @@ def _moved(label: str, before: float | None, after: float | None, unit: str = ""
 
 
 def reading(result: Outcome, area_name: str) -> list[str]:
-    """The outcome in plain words: what HHI does and in which band it lands, then CR4, CR10 and
-    how many owners hold half the market."""
+    """The outcome in plain words: the moves (when one or two; the list says more), what HHI
+    does and in which band it lands, then CR4, CR10 and how many owners hold half the market."""
     before, after = result.before, result.after
+    moves = [f"{'; '.join(result.effects)}."] if 0 < len(result.effects) <= 2 else []
     if before.hhi is None or after.hhi is None:
         return [f"{area_name}'s market has no owners to measure after these moves."]
     hhi = _moved(f"In {area_name}, HHI", before.hhi, after.hhi, digits=0)
@@ -440,4 +441,4 @@ def reading(result: Outcome, area_name: str) -> list[str]:
     )
     cr4 = _moved("The four largest owners' share", before.cr4, after.cr4, "%")
     cr10 = _moved("the ten largest owners' share", before.cr10, after.cr10, "%")
-    return [f"{hhi}: {band}.", f"{cr4}; {cr10}; {owners}."]
+    return [*moves, f"{hhi}: {band}.", f"{cr4}; {cr10}; {owners}."]

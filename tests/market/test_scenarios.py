@@ -180,6 +180,7 @@ def test_the_reading_says_what_moves_in_plain_words() -> None:
     result = run(Scenario(federations=(Federation(("e3", "e4", "e5")),), small_homes=1))
 
     assert reading(result, "Leeds") == [
+        "3 small providers federate and count as one owner (Owner 3, Owner 4, Owner 5).",
         "In Leeds, HHI rises from 3,550 to 3,800: the market stays highly concentrated (over 1,800).",
         "The four largest owners' share rises from 95.0% to 100.0%; the ten largest owners' share is unchanged "
         "at 100.0%; the number of owners holding half of it is unchanged at 1.",
