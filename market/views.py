@@ -24,6 +24,7 @@ from market.analytics import selectors
 from market.analytics.market import TOP_OWNERS
 from market.analytics.selectors import MarketOptions
 from market.dashboard_charts import Chart
+from market.hexmap import areas_hex_map
 from market.models import ENGLAND_CODE, GeographyLevel, MarketBasis, MarketSnapshot, OwnerLevel, RecomputeRun
 from ownership import pages
 from ownership.models import OwnerType
@@ -499,7 +500,21 @@ def areas(request: HttpRequest) -> HttpResponse:
         context["rankings"] = [
             _link_areas(found[slug], area_query) for slug in ("regions", "local-authorities") if slug in found
         ]
+        context |= _hex_map_context(run, options, form.sort_key(), choice.shown, area_query, context["query"])
     return _page(request, "areas.html", context)
+
+
+def _hex_map_context(
+    run: RecomputeRun, options: MarketOptions, sort: str, as_of: datetime.date | None, area_query: str, query: str
+) -> dict[str, Any]:
+    """The labelled hex map of the authorities on the date, and the address of its SVG file."""
+    if as_of is None:
+        return {}
+    authorities = selectors.areas_on(run, options, GeographyLevel.LOCAL_AUTHORITY, as_of)
+    return {
+        "hexmap": areas_hex_map(authorities, sort, options.basis, as_of, area_query),
+        "map_svg_url": reverse("market:dashboards_areas_map") + (f"?{query}" if query else ""),
+    }
 
 
 @login_not_required

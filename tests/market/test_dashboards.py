@@ -268,17 +268,15 @@ def test_areas_rank_regions_and_authorities_by_the_chosen_figure(client: Client,
     assert f'href="/dashboards/areas/{NEWCASTLE}/"' in html
 
 
-def test_the_map_places_authorities_on_the_national_grid_without_tiles(client: Client, run):
+def test_the_map_is_a_labelled_hex_map_of_the_authorities_without_tiles(client: Client, run):
     html = page_text(client, "/dashboards/areas/")
-    drawn = figure(html, "map")
 
-    points = drawn["data"][0]
-    assert points["type"] == "scatter"
-    assert points["marker"]["color"] == [2210.0, 1530.0]
-    assert points["marker"]["size"] == [50, 30]
-    assert drawn["layout"]["yaxis"]["scaleanchor"] == "x"
-    assert "mapbox" not in json.dumps(drawn)
-    assert "geo" not in drawn["layout"]
+    assert 'id="chart-map-data"' not in html  # the bubble plot on eastings and northings is gone
+    assert "HHI by local authority at 31 March 2024" in html
+    assert html.count("<polygon ") == 153  # every authority in being, one hexagon each
+    assert 'aria-label="Newcastle upon Tyne: HHI 2,210 (1,800 to under 3,000)"' in html
+    assert "mapbox" not in html
+    assert 'href="/dashboards/areas/map.svg"' in html
     rows = csv_rows(client, "/dashboards/areas/map.csv")
     assert rows[0] == [
         "Local authority",
@@ -293,7 +291,6 @@ def test_the_map_places_authorities_on_the_national_grid_without_tiles(client: C
         "Links dated to",
     ]
     assert [row[0] for row in rows[1:]] == ["Newcastle upon Tyne", "Sunderland"]
-    assert [float(row[2]) for row in rows[1:]] == points["x"]
 
 
 def test_an_invalid_sort_is_explained(client: Client, run):
