@@ -271,7 +271,7 @@ def _scenario_page(
     parsed = scenario_forms.moves_parse(request.GET, data["small"])
     scenario = parsed.scenario
     query = scenario_forms.query_string(_market_strings(data), scenario)
-    find = request.GET.get("find", "")[:100].strip()
+    find = _find(request)
     lists = _lists(base, scenario, find)
     add_forms = _add_forms(request, base, lists)
     page.context |= {"base": base, "scenario": scenario, "query": query, "find": find, "lists": lists}
@@ -314,15 +314,6 @@ def _result_context(
         "present_url": f"{request.path}?{query}&present=1",
         "page_url": f"{request.path}?{query}",
     }
-
-
-def _canonical(request: HttpRequest, page: Page) -> bool:
-    """Whether the request's query string is its scenario's own (only those are kept)."""
-    query = page.context.get("query")
-    if query is None:
-        return False
-    looks = [(key, request.GET[key]) for key in ("find", "present") if key in request.GET]
-    return request.GET.urlencode() == "&".join(part for part in (query, urlencode(looks)) if part)
 
 
 # What the template reads, as far as a page with a problem got.
@@ -370,11 +361,27 @@ def _render(request: HttpRequest, page: Page) -> HttpResponse:
 
 
 def _cache_key(request: HttpRequest) -> str | None:
-    if request.user.is_authenticated or "messages" in request.COOKIES:
+    """The kept page's key: the run and the scenario as its canonical query string, so every
+    spelling of one scenario shares one page and unknown parameters add none. None when the page
+    is personal (signed in, a message waiting), adds a move, or its query string has a problem."""
+    if request.user.is_authenticated or "messages" in request.COOKIES or "add" in request.GET:
         return None
     run = selectors.current_run()
-    digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-    return f"scenarios:page:{run.pk if run else 'none'}:{digest}"
+    if run is None:
+        return None
+    form = _market_form(request, run)
+    if form.errors:
+        return None
+    parsed = scenario_forms.moves_parse(request.GET, form.cleaned_data["small"])
+    if parsed.problems:
+        return None
+    query = scenario_forms.query_string(_market_strings(form.cleaned_data), parsed.scenario)
+    looks = urlencode([("find", _find(request)), ("present", request.GET.get("present") == "1")])
+    return f"scenarios:page:{run.pk}:{hashlib.sha256(f'{query}&{looks}'.encode()).hexdigest()}"
+
+
+def _find(request: HttpRequest) -> str:
+    return request.GET.get("find", "")[:100].strip()
 
 
 def _kept(request: HttpRequest, key: str | None) -> HttpResponse | None:
@@ -400,7 +407,7 @@ def scenarios(request: HttpRequest) -> HttpResponse:
     if isinstance(page, HttpResponse):
         return page
     response = _render(request, page)
-    # Only a valid scenario at its own URL is kept, so made-up query strings cannot fill the cache.
-    if key and page.is_valid and _canonical(request, page):
+    # Only a valid scenario is kept, under its canonical key, so made-up query strings fill nothing.
+    if key and page.is_valid:
         cache.set(key, (response, getattr(request, "csp_nonce", "")), timeout=CACHE_SECONDS)
     return response
