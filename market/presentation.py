@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 
 from market import dashboard_charts as charts
 from market.analytics import selectors
@@ -284,6 +285,10 @@ def _navigation(choice: Choice, number: int, slides: list[Slide]) -> dict[str, A
         "slide_url": choice.url(number, notes=False),
         "notes_url": choice.url(number, notes=True),
         "contents": [(slide.chart.title, choice.url(slide.number)) for slide in slides],
+        # The scenario planner (its own page and slide) opens on the same place and date.
+        "scenario_url": reverse("market:dashboards_scenarios")
+        + "?"
+        + urlencode({"geography": choice.area.code, **({"as_of": choice.as_of.isoformat()} if choice.as_of else {})}),
     }
 
 

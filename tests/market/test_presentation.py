@@ -223,9 +223,13 @@ def test_a_long_owner_name_is_shortened_on_the_axis_but_kept_in_full_on_hover() 
 def test_the_last_slide_leads_to_the_scenario_planner(client: Client, run) -> None:
     html = get(client, f"?slide={ENGLAND_SLIDES}")
 
-    assert re.search(
-        r'href="/dashboards/scenarios/">\s*<span class="govuk-pagination__link-title">Scenario planner', html
-    )
+    scenario = r'href="/dashboards/scenarios/\?geography=E92000001&amp;as_of=2024-03-31">\s*<span[^>]*>Scenario planner'
+    assert re.search(scenario, html)
+    in_a_region = get(client, f"?area={NORTH_EAST}&as_of=2023-03-31&slide={AREA_SLIDES}")
+    assert f'href="/dashboards/scenarios/?geography={NORTH_EAST}&amp;as_of=2023-03-31"' in in_a_region
+    planner = client.get(f"/dashboards/scenarios/?geography={NORTH_EAST}&as_of=2023-03-31")
+    assert planner.status_code == 200
+    assert "North East" in planner.content.decode()
 
 
 def test_the_chooser_lists_england_the_regions_and_authorities_and_every_date(client: Client, run) -> None:
