@@ -292,11 +292,6 @@ def _homes_by_provider(homes: Iterable[Home]) -> dict[ProviderOrganisation, list
     return grouped
 
 
-def _notify_provider(provider_organisation: ProviderOrganisation, message: str, url: str) -> None:
-    """In-app notification to the provider's organisation and every federation it belongs to."""
-    _notify_providers([(provider_organisation, message, url)])
-
-
 def _notify_providers(notices: Sequence[tuple[ProviderOrganisation, str, str]]) -> None:
     """Each (provider, message, url) told to the provider's organisation and every federation it
     belongs to: two queries however many providers, so sending to many homes stays quick."""
@@ -561,12 +556,18 @@ def _close_invitations(invitations: list[Invitation], outcomes: dict[int, str], 
         invitation.status = Invitation.Status.CLOSED
         invitation.outcome = outcomes[invitation.pk]
         invitation.outcome_sent_at = now
-        invitation.save(update_fields=["status", "outcome", "outcome_sent_at"])
-        _notify_provider(
-            invitation.provider_organisation,
-            invitation.outcome,
-            reverse("commissioning:invitation_detail", args=[invitation.pk]),
-        )
+    # In bulk, as a referral may have reached sixty providers.
+    Invitation.objects.bulk_update(invitations, ["status", "outcome", "outcome_sent_at"])
+    _notify_providers(
+        [
+            (
+                invitation.provider_organisation,
+                invitation.outcome,
+                reverse("commissioning:invitation_detail", args=[invitation.pk]),
+            )
+            for invitation in invitations
+        ]
+    )
 
 
 def _set_open_offers_not_selected(offers: list[Offer], now: datetime.datetime) -> None:

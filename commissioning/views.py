@@ -212,7 +212,8 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     offers = page_of(request, selectors.offers_of(referral).order_by("made_at", "pk"), param="offers_page")
     shown = list(offers["page"].object_list)
     # Fit and distance of the homes offered, measured as the preview did, whatever has happened since.
-    assessed = matching.homes_assessed(referral, [offer.home for offer in shown])
+    # Not once the child's details are purged: with its needs gone the fit would be wrong.
+    assessed = {} if referral.purged_at else matching.homes_assessed(referral, [offer.home for offer in shown])
     accepted = selectors.offers_of(referral).filter(status=Offer.Status.ACCEPTED).first()
     can_act = selectors.placement_requests_actionable_by(request.user).filter(pk=referral.pk).exists()
     invitations = selectors.invitations_of(referral).order_by("provider_organisation__name", "pk")
