@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from market.models import RecomputeRun
 from tests.browser.test_journey import AXE, AXE_RUN_JS, FAILING_IMPACTS
-from tests.browser.test_keyboard import browser, screenshot
+from tests.browser.test_keyboard import SCREENSHOT_DIR, browser, screenshot
 from tests.conftest import require_service
 from tests.market.snapshot_factories import NORTH_EAST, CostSnapshotFactory, market_over_time
 
@@ -104,6 +104,8 @@ def test_an_svg_of_a_slide_carries_its_title_place_date_and_source(laptop: Page,
         page.get_by_role("button", name="Download SVG picture: Herfindahl-Hirschman index (HHI)").click()
 
     assert download.value.suggested_filename == "england-2024-03-31-hhi.svg"
+    if SCREENSHOT_DIR:  # kept beside the screenshots, to look at
+        download.value.save_as(f"{SCREENSHOT_DIR}/export-hhi.svg")
     svg = Path(download.value.path()).read_text()
     assert svg.startswith("<svg")
     assert "Herfindahl-Hirschman index (HHI)" in svg

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.django_db
 PRESENT = "/dashboards/present/"
 ENGLAND_SLIDES = 9  # six market slides, the map and two of fees
 AREA_SLIDES = 6  # a region or local authority: the market slides alone
+NORTHUMBERLAND = "E06000057"  # a real authority with no snapshot in the test market
 
 
 @pytest.fixture
@@ -119,6 +120,15 @@ def test_an_unknown_place_says_so_and_shows_england(client: Client, run, code: s
     assert place_line(html).startswith("England · ")
     assert link(html, "next") == "?slide=2"  # the bad code is not carried on
     assert "<script>" not in html.split("</head>")[1].replace('<script src="', "").split("<script id=")[0]
+
+
+def test_a_place_without_figures_says_so_and_keeps_the_chooser(client: Client, run) -> None:
+    html = get(client, f"?area={NORTHUMBERLAND}")
+
+    assert heading(html) == "No figures for Northumberland on 31 March 2024"
+    assert f'<option value="{NORTHUMBERLAND}">' not in html  # only places with figures are offered
+    assert '<select class="govuk-select" id="present-area" name="area">' in html
+    assert 'rel="next"' not in html
 
 
 def test_a_date_shows_the_market_on_that_date(client: Client, run) -> None:
