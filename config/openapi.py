@@ -7,8 +7,10 @@ guess their pagination or their refusals; each endpoint names them with these he
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
+from django.utils import translation
+from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
@@ -63,3 +65,19 @@ NOT_SIGNED_IN = OpenApiResponse(
     ErrorOutput, description="Not signed in: the API answers 403 with its reason, not a sign-in page."
 )
 BAD_PAGE = not_found("No such page (past the last, or not a number).")
+
+
+class ServedSchemaGenerator(SchemaGenerator):
+    """The schema /api/schema/ serves is the code's, the same for every caller (SERVE_PUBLIC), so
+    each process builds it once: building it takes some 200 ms, too long for a public URL.
+    `manage.py spectacular` (no request) builds afresh, so it still reports every warning."""
+
+    _served: ClassVar[dict[tuple[Any, ...], dict[str, Any]]] = {}
+
+    def get_schema(self, request: Any = None, public: bool = False) -> dict[str, Any]:
+        if request is None:
+            return dict(super().get_schema(request=request, public=public))
+        key = (self.api_version, translation.get_language(), public)
+        if key not in self._served:
+            self._served[key] = dict(super().get_schema(request=request, public=public))
+        return self._served[key]

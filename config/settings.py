@@ -301,6 +301,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # The docs are public, like the open data they describe (issue 15): the footer links every visitor here.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_GENERATOR_CLASS": "config.openapi.ServedSchemaGenerator",  # built once per process
     # Path parameters as the URL patterns match them: any other value is not the endpoint at all.
     "PATH_CONVERTER_OVERRIDES": {
         "int": {"type": "integer", "minimum": 0},

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime
+import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
 from django.conf import settings as django_settings
+from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.test import Client
+from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from playwright.sync_api import Page, expect
@@ -25,6 +28,7 @@ from schemathesis.specs.openapi.checks import (
 
 from accounts.models import User
 from commissioning.models import Framework
+from config.openapi import ServedSchemaGenerator
 from geography.models import LocalAuthority
 from market.analytics.recompute import market_recompute
 from market.models import RecomputeRun
@@ -51,6 +55,27 @@ def test_the_api_docs_and_schema_answer_anyone(client: Client) -> None:
     assert "SwaggerUIBundle" in script.content.decode()
     assert schema.json()["info"]["title"] == "Relational Commissioning API"
     assert {"/api/v1/market/", "/api/v1/market/costs/"} <= set(schema.json()["paths"])
+
+
+@pytest.mark.django_db
+def test_the_served_schema_is_built_once_per_process(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ServedSchemaGenerator, "_served", {})
+    built: list[bool] = []
+    parse = SchemaGenerator.parse
+
+    def counted(self: SchemaGenerator, *args: Any, **kwargs: Any) -> Any:
+        built.append(True)
+        return parse(self, *args, **kwargs)
+
+    monkeypatch.setattr(SchemaGenerator, "parse", counted)
+    first = client.get("/api/schema/", {"format": "json"}).json()
+    second = client.get("/api/schema/", {"format": "json"}).json()
+    yaml = client.get("/api/schema/")
+
+    assert (first, len(built), yaml.status_code) == (second, 1, 200)
+    assert "/api/v1/market/:" in yaml.content.decode()
+    call_command("spectacular", "--file", os.devnull)  # the command builds afresh, to report warnings
+    assert len(built) == 2
 
 
 @pytest.mark.django_db
