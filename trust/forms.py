@@ -148,7 +148,7 @@ class EntryFormContext:
 
 # The order trust/entry_form.html asks in, so the error summary lists errors as the page does.
 ENTRY_PAGE_ORDER = [
-    "organisation", "what", "by_whom", "owner_organisation", "due_date", "outcome", "action", "status",
+    "organisation", "what", "by_whom", "owner_organisation", "outcome", "due_date", "action", "status",
     "restorative_case", "held_on", "body",
     *[name for number in range(1, ACTION_ROWS + 1) for name in (f"action_{number}", f"owner_{number}")],
     "quality_perspective", "relationship_state", "closes_case",
