@@ -102,11 +102,12 @@
     var drawnBottom = element._fullLayout && element._fullLayout._size ? element._fullLayout._size.b : margin.b;
     var where = [element.getAttribute("data-place"), element.getAttribute("data-date")].filter(Boolean);
     layout.title = {
-      text: "<b>" + escapeText(element.getAttribute("data-title")) + "</b><br>" + escapeText(where.join(" \u00B7 ")),
+      text: "<b>" + escapeText(element.getAttribute("data-title")) + "</b>",
+      subtitle: { text: escapeText(where.join(" \u00B7 ")), font: { size: 20 } },
       x: 0.01,
       xanchor: "left",
       xref: "container",
-      y: 0.985,
+      y: 0.97,
       yanchor: "top",
       yref: "container",
       font: { size: 28 },
