@@ -52,7 +52,8 @@ def barometer(request: HttpRequest) -> HttpResponse:
         "barometer": found,
         "drawable_regions": drawable,
         "region": region,
-        "region_error": REGION_UNKNOWN if asked and region is None else "",
+        # With nothing to draw there is no chart and no choice of region to correct.
+        "region_error": REGION_UNKNOWN if asked and region is None and found.shows_anything else "",
         "questions": PulseCheckIn.QUESTIONS,
         "minimum_relationships": MINIMUM_RELATIONSHIPS,
         "minimum_authorities": MINIMUM_AUTHORITIES,

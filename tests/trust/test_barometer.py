@@ -306,3 +306,10 @@ def test_the_transparency_page_links_to_the_barometer(client: Client):
     response = client.get(reverse("transparency:digests"))
 
     assert f'<a class="govuk-link" href="{URL}">sector barometer</a>' in response.content.decode()
+
+
+def test_a_region_asked_of_an_empty_barometer_is_not_an_error_with_nowhere_to_correct_it(client: Client):
+    page = _page(client, f"?region={NORTH_EAST}")
+
+    assert "Nothing to show yet" in page
+    assert "There is a problem" not in page
