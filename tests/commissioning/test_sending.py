@@ -375,3 +375,26 @@ def test_a_referral_sent_to_many_providers_lists_them_a_page_at_a_time(journey: 
     assert (invited(first), invited(second)) == (25, 1)
     assert 'aria-label="Pages of providers invited"' in first
     assert "invitations_page=2#invited" in first
+
+
+def test_a_provider_not_chosen_reads_why_in_its_inbox_without_the_other_providers_name(
+    journey: Journey, client: Client
+):
+    journey.send()
+    chosen = journey.offer("p")
+    journey.offer("q", core="4000.00")
+    services.offer_accept(
+        offer=chosen, accepted_by=journey.cast.commissioner_a, reason="Near school.",
+        now=SENT_AT + datetime.timedelta(days=1),
+    )  # fmt: skip
+    client.force_login(journey.cast.provider_q)
+
+    inbox = html.unescape(client.get(reverse("commissioning:invitation_list")).content.decode())
+    page = html.unescape(
+        client.get(reverse("commissioning:invitation_detail", args=[journey.invitation("q").pk])).content.decode()
+    )
+
+    assert f"Offered {journey.home_q} at £4,400.00 a week. Closed: placed with another provider" in inbox
+    assert "Not selected: placed with another provider" in page
+    assert "Provider P" not in inbox + page
+    assert "Closed (request placed, withdrawn or expired)" not in inbox
