@@ -746,6 +746,7 @@ def fees_chart(kind: str, snapshots: Sequence[CostSnapshot]) -> Chart:
         traces,
         x_title="Financial year placements started",
         hovermode="x",
+        showlegend=True,  # a key to the groups' colours even when there is one group
         xaxis={
             "type": "category",
             "categoryorder": "array",

@@ -323,6 +323,7 @@ def test_the_largest_owners_chart_has_a_key_to_its_owner_type_colours(client: Cl
         "Voluntary / third sector": "#00703c",
         "Private, corporate": "#4c2c92",
     }
+    assert drawn["layout"]["yaxis"]["gridcolor"] == "#dddddd"  # the chart's own axis merged into the house style
     shown = [name for trace in drawn["data"] for name in trace["y"]]
     assert sorted(shown) == sorted(drawn["layout"]["yaxis"]["categoryarray"])  # every owner once
 
@@ -399,4 +400,15 @@ def test_the_method_pages_tables_each_have_their_csv(client: Client, reference_d
     ]
     assert csv_rows(client, "/dashboards/registers.csv") == [
         ["Date", "Owner names", "Places", "What the date supports"]
+    ]
+
+
+def test_fees_by_owner_type_have_a_key_in_the_owner_types_colours(client: Client, run):
+    CostSnapshotFactory(run=run, group_value="private_investment")
+
+    drawn = figure(page_text(client, "/dashboards/costs/"), "fees-owner-type")
+
+    assert drawn["layout"]["showlegend"] is True  # even for one group
+    assert [(trace["name"], trace["line"]["color"]) for trace in drawn["data"]] == [
+        ("Private, investment-owned", "#d4351c")
     ]
