@@ -19,6 +19,9 @@ def _pick(thing: str) -> dict[str, str]:
 class HomeFilterForm(GovukForm):
     """Filters of the public registry search. Every field is optional."""
 
+    # The page's order (registry/_homes_results.html), which the error summary follows.
+    field_order = ["query", "region", "local_authority", "owner_type", "sector", "rating", "size", "kind"]
+
     query = forms.CharField(
         label="URN or owner name", required=False, max_length=120,
         error_messages=text_messages(None, thing="The URN or owner name", limit=120),

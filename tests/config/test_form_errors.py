@@ -39,6 +39,7 @@ from tests.test_permission_matrix import (
     matrix_row,
     samples,
 )
+from tests.trust.samples import trust_sample_objects
 from trust.entry_types import spec_of, types_where
 from trust.models import Relationship
 
@@ -630,3 +631,26 @@ def test_the_walk_answers_as_a_browser_does() -> None:
     assert form.answer_names() == ("sex", "summary")
     assert form.left_empty() == {"summary": "", "go": "1"}
     assert bad_answers(form) == {"go": ["1"], "sex": ["not-a-choice"], "summary": [TOO_LONG]}
+
+
+# --- Forms that filter with GET ------------------------------------------------------------------
+
+
+def test_the_forms_that_filter_answer_bad_values_the_same_way(cast: Cast) -> None:
+    """The registry's filters and the trust log's choice of entry type validate a GET; they
+    answer as the walk asks of the forms that post."""
+    objects = trust_sample_objects(cast)
+    client = Client()
+    client.force_login(cast.commissioner_a)
+    bad_filters = {"rating": "brilliant", "sector": "?", "owner_type": "?", "query": TOO_LONG[:121]}
+    registry = client.get(reverse("registry:homes"), bad_filters)
+    choice = client.get(reverse("trust:entry_add", args=[objects.relationship.pk]), {"choose": "1", "type": ""})
+    registry_page, choice_page = Page(registry.content.decode()), Page(choice.content.decode())
+    assert list(problems_in(registry_page, "registry")) + list(problems_in(choice_page, "choice")) == []
+    assert registry_page.summary_links == [
+        ("#id_query", "The URN or owner name must be 120 characters or fewer"),
+        ("#id_owner_type", "Choose an owner type from the list, or Any"),
+        ("#id_sector", "Choose a sector from the list, or Any"),
+        ("#id_rating", "Choose an Ofsted rating from the list, or Any"),
+    ]
+    assert choice_page.summary_links == [("#id_type_0", "Choose what you want to record.")]
