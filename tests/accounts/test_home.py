@@ -106,7 +106,7 @@ def test_another_authoritys_commissioner_sees_none_of_it_and_what_to_do_next(
     page = home_of(client)
 
     assert "None yet. Providers' offers appear here when they answer a referral you sent." in page
-    assert "None open. Start a referral when a child needs a home." in page
+    assert "None open. Make a referral when a child needs a home." in page
     assert "No current placement. A placement starts when you accept an offer." in page
     assert reverse("commissioning:referral_create") in links(page)
 
@@ -125,7 +125,7 @@ def test_provider_staff_see_referrals_to_answer_vacancies_and_homes_without_a_pr
     assert "1 waiting for your answer; each closes at its deadline" in page
     assert "2 places free now or expected, across your 2 open homes" in page
     assert "2 homes with no profile yet" in page
-    assert "Notifications</a>: 1 unread" in page
+    assert "Your notifications</a>: 1 unread" in page
     expected = {reverse(name) for name in ("commissioning:invitation_list", "providers:homes", "federations:yours")}
     assert expected <= links(page)
     assert "Referrals and placements" not in page
@@ -138,7 +138,7 @@ def test_provider_staff_with_no_home_are_told_what_to_do(client: Client, cast: C
 
     assert "None waiting. New referrals appear here and in your notifications" in page
     assert "You keep no open home yet. Ask your organisation's administrator if this is wrong." in page
-    assert "Notifications</a>: none unread" in page
+    assert "Your notifications</a>: none unread" in page
 
 
 def test_a_staff_administrator_is_led_to_the_admin_and_the_recompute(client: Client, cast: Cast):
