@@ -306,8 +306,11 @@ def _result_context(
     return {
         "result": result,
         "rows": _headline_rows(result, units),
+        # A slide keeps HHI, CR4, CR10 and owners for half, so it fits a 1366x768 projector.
+        "slide_rows": [row for index, row in enumerate(_headline_rows(result, units)[:5]) if index != 3],
         "owner_types": _owner_type_rows(result),
         "reading": planner.reading(result, area_name) if not scenario.is_empty else [],
+        "slide_reading": planner.reading(result, area_name, with_moves=False) if not scenario.is_empty else [],
         "moves": _move_links(request, query, result.effects, scenario),
         "matches_snapshot": _matches_snapshot(result, snapshot),
         "share_url": request.build_absolute_uri(f"{request.path}?{query}"),
@@ -341,6 +344,8 @@ _NOTHING_YET: dict[str, Any] = {
         "share_url",
         "present_url",
         "page_url",
+        "slide_reading",
+        "slide_rows",
     )
 }
 

@@ -422,11 +422,11 @@ def _moved(label: str, before: float | None, after: float | None, unit: str = ""
     return f"{label} {verb} from {before:,.{digits}f}{unit} to {after:,.{digits}f}{unit}"
 
 
-def reading(result: Outcome, area_name: str) -> list[str]:
+def reading(result: Outcome, area_name: str, *, with_moves: bool = True) -> list[str]:
     """The outcome in plain words: the moves (when one or two; the list says more), what HHI
     does and in which band it lands, then CR4, CR10 and how many owners hold half the market."""
     before, after = result.before, result.after
-    moves = [f"{'; '.join(result.effects)}."] if 0 < len(result.effects) <= 2 else []
+    moves = [f"{'; '.join(result.effects)}."] if with_moves and 0 < len(result.effects) <= 2 else []
     if before.hhi is None or after.hhi is None:
         return [f"{area_name}'s market has no owners to measure after these moves."]
     hhi = _moved(f"In {area_name}, HHI", before.hhi, after.hhi, digits=0)

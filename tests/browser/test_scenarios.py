@@ -99,3 +99,19 @@ def press_enter_and_wait_for_anchor(page: Page) -> None:
     """Following an error's link moves focus to its field (GOV.UK Frontend's error summary)."""
     page.keyboard.press("Enter")
     page.wait_for_timeout(200)
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (1920, 1080)])
+def test_the_scenario_slide_fits_a_projector_without_scrolling(
+    page: Page, live_server, yorkshire, width: int, height: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{live_server.url}/dashboards/scenarios/?geography=E12000003&federate_small=yes&reserve=10&present=1")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Yorkshire and The Humber, 31 March 2025: what if")
+    expect(page.locator("footer")).to_contain_text("Source: Ofsted's register of children's homes at 31 March 2025")
+    assert page.evaluate("() => document.scrollingElement.scrollHeight") <= height
+    with page.expect_navigation():
+        page.keyboard.press("Escape")
+    assert "present=1" not in page.url
+    expect(page.get_by_role("heading", level=1)).to_have_text("Scenario planner: ownership density is a choice")

@@ -224,7 +224,13 @@ def test_the_scenario_is_a_slide_in_presentation_mode(yorkshire: RecomputeRun) -
     assert response.templates[0].name == "market/dashboards/scenario_slide.html"
     assert "Yorkshire and The Humber, 31 March 2025: what if" in page
     assert "Source: Ofsted's register of children's homes at 31 March 2025" in page
-    assert "Legend: HHI is the sum of the squares" in page
+    assert "Legend: HHI, the sum of the squares of every owner's percentage share" in page
+    assert [row["label"] for row in response.context["slide_rows"]] == [
+        "HHI (0 to 10,000)",
+        "CR4: share of the 4 largest owners (%)",
+        "CR10: share of the 10 largest owners (%)",
+        "Owners holding half of the places",
+    ]
 
 
 def test_a_scenario_is_kept_for_anonymous_visitors_under_its_canonical_url(
