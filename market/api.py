@@ -29,7 +29,7 @@ from market.models import ENGLAND_CODE, CostSnapshot, MarketBasis, MarketSnapsho
 from ownership.api import PublicApiView
 
 MARKET_SOURCE = (
-    "Ofsted's register of children's homes on as_of (open homes of the provision type \"Children's home\"), "
+    "Ofsted's register of children's homes on as_of (the homes of the provision type \"Children's home\"), "
     "with each home's owners from Companies House and the service's ownership evidence, dated links_oldest to "
     "links_newest; computed by the recompute run `run` at computed_at. Method: /dashboards/method/."
 )
@@ -210,7 +210,9 @@ class MarketApi(PublicApiView):
         except NoSnapshotError as error:
             raise NotFound(str(error)) from None
         summary = market_snapshot_summary(snapshot)
-        extra = {"dates": [day.isoformat() for day in dates], "computed_at": run.finished_at, "source": MARKET_SOURCE}
+        # The snapshot's own run: a recompute may have become current since the dates were read.
+        computed_at = snapshot.run.finished_at
+        extra = {"dates": [day.isoformat() for day in dates], "computed_at": computed_at, "source": MARKET_SOURCE}
         return Response({**summary, **extra})
 
 
