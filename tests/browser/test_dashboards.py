@@ -65,15 +65,31 @@ def test_the_overview_draws_its_charts_and_their_tables(page: Page, live_server,
 
 def test_the_other_dashboards_draw_their_charts(page: Page, live_server, market) -> None:
     for path, chart in [
-        ("/dashboards/areas/", "#chart-map"),
-        (f"/dashboards/areas/{NORTH_EAST}/", "#chart-owner-types"),
-        ("/dashboards/costs/", "#chart-fees-owner-type"),
+        ("/dashboards/areas/", "#map .rc-hexmap__svg"),  # the hex map is drawn on the server
+        (f"/dashboards/areas/{NORTH_EAST}/", "#chart-owner-types.js-plotly-plot"),
+        ("/dashboards/costs/", "#chart-fees-owner-type.js-plotly-plot"),
     ]:
         page.goto(live_server.url + path)
-        expect(page.locator(f"{chart}.js-plotly-plot")).to_be_visible()
+        expect(page.locator(chart)).to_be_visible()
         assert gov_uk_problems(page) == [], path
         screenshot_parts(page, re.sub(r"\W+", "-", path.strip("/")))
     assert ENGLAND_CODE not in page.url
+
+
+def test_the_hex_map_is_walked_from_north_to_south_with_the_keyboard(page: Page, live_server, market) -> None:
+    page.goto(live_server.url + "/dashboards/areas/")
+    hexagons = page.locator(".rc-hexmap__svg a")
+    expect(hexagons.first).to_be_attached()
+    labels = hexagons.evaluate_all("links => links.map(link => link.getAttribute('aria-label'))")
+
+    hexagons.first.focus()
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.getAttribute('aria-label')")
+
+    assert focused == labels[1]
+    assert labels[0].startswith("Northumberland")  # the most northerly authority comes first
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_contain_text(labels[1].split(":")[0])
 
 
 def test_presentation_mode_moves_between_slides_with_the_keyboard(page: Page, live_server, market) -> None:
