@@ -89,8 +89,11 @@ def _owners(homes: pd.DataFrame, level: str) -> tuple[BaseOwner, ...]:
     units = units.reindex(columns=list(OWNER_TYPES), fill_value=0.0).sort_index()
     counts = homes.groupby(key).size()
     names = homes.groupby(key)[name].first()
+    # Each owner's commonest authority (ties: the first code), in one sort rather than a loop.
     located = homes.assign(local_authority_code=homes["local_authority_code"].fillna(""))
-    authority = located.groupby(key)["local_authority_code"].agg(lambda codes: codes.value_counts().index[0])
+    counted = located.groupby([key, "local_authority_code"]).size().reset_index(name="homes")
+    counted = counted.sort_values([key, "homes", "local_authority_code"], ascending=[True, False, True])
+    authority = counted.drop_duplicates(key).set_index(key)["local_authority_code"]
     return tuple(
         BaseOwner(
             key=str(owner_key),
