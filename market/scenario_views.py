@@ -113,7 +113,9 @@ def _market_strings(data: dict[str, Any]) -> dict[str, str]:
 
 
 def _problems_as_errors(problems: list[Problem]) -> list[tuple[str, str]]:
-    return [(f"move-{problem.parameter.replace('_', '-')}", problem.message) for problem in problems]
+    # The "all small providers" button is hidden once used: its problems point at the section.
+    anchors = {"federate_small": "move-federate"}
+    return [(anchors.get(problem.parameter, f"move-{problem.parameter}"), problem.message) for problem in problems]
 
 
 # ---------------------------------------------------------------- what the page shows
