@@ -121,6 +121,46 @@ def _no_dates(query: dict[str, Any]) -> NotFound:
     )
 
 
+class SizeBandOutput(serializers.Serializer[object]):
+    owners = serializers.IntegerField()
+    units = serializers.IntegerField()
+    share = serializers.FloatField(help_text="Percent of the market's units.")
+
+
+class TopOwnerOutput(serializers.Serializer[object]):
+    name = serializers.CharField()
+    owner_type = serializers.CharField()
+    entity_id = serializers.IntegerField(allow_null=True, help_text="The owner's id in /api/v1/owners/, if any.")
+    provider_organisation_id = serializers.IntegerField(allow_null=True)
+    units = serializers.IntegerField()
+    share = serializers.FloatField(help_text="Percent of the market's units.")
+
+
+class ChangeOutput(serializers.Serializer[object]):
+    as_of = serializers.DateField(help_text="The earlier date.")
+    edition_break = serializers.BooleanField(
+        required=False, help_text="The two registers differ in kind: the change is not like with like."
+    )
+    units = serializers.IntegerField(allow_null=True)
+    owners = serializers.IntegerField(allow_null=True)
+    hhi = serializers.FloatField(allow_null=True)
+    cr4 = serializers.FloatField(allow_null=True)
+    cr10 = serializers.FloatField(allow_null=True, required=False)
+
+
+class EditionOutput(serializers.Serializer[object]):
+    has_owner_names = serializers.BooleanField()
+    has_places = serializers.BooleanField()
+    name = serializers.CharField(help_text='What a register of only some homes lists; "" for a whole register.')
+
+
+class OfficialTotalsOutput(serializers.Serializer[object]):
+    homes = serializers.IntegerField(allow_null=True)
+    places = serializers.IntegerField(allow_null=True)
+    source = serializers.CharField()  # type: ignore[assignment]
+    source_date = serializers.DateField(allow_null=True)
+
+
 class MarketOutput(serializers.Serializer[object]):
     """Documents the body; the figures themselves are market_snapshot_summary's, unchanged."""
 
@@ -148,20 +188,20 @@ class MarketOutput(serializers.Serializer[object]):
         child=serializers.FloatField(), required=False, help_text="Percent of units by owner type."
     )
     size_bands = serializers.DictField(
-        child=serializers.DictField(),
+        child=SizeBandOutput(),
         required=False,
-        help_text='Owners by how many units they have ("1", "2-5", "6-20", "21+"): owners, units, share.',
+        help_text='Owners by how many units each has: "1", "2-5", "6-20" and "21+".',
     )
-    top_owners = serializers.ListField(
-        child=serializers.DictField(), required=False, help_text="Up to 20 largest owners, largest first."
-    )
+    top_owners = TopOwnerOutput(many=True, required=False, help_text="Up to 20 largest owners, largest first.")
     counts_only_reason = serializers.CharField(
         required=False, help_text='Why the date has counts only; "" when it has concentration figures.'
     )
-    change_since_previous = serializers.DictField(allow_null=True, required=False)
-    change_since_first = serializers.DictField(allow_null=True, required=False)
-    edition = serializers.DictField(required=False, help_text="The kind of register of the date.")
-    official_totals = serializers.DictField(allow_null=True, required=False, help_text="Ofsted's own totals.")
+    change_since_previous = ChangeOutput(allow_null=True, required=False, help_text="Null on the market's first date.")
+    change_since_first = ChangeOutput(allow_null=True, required=False, help_text="Null on the market's first date.")
+    edition = EditionOutput(required=False, help_text="The kind of register of the date.")
+    official_totals = OfficialTotalsOutput(
+        allow_null=True, required=False, help_text="Ofsted's own totals, on England's snapshots counting every home."
+    )
     dates = serializers.ListField(
         child=serializers.DateField(), help_text="Every date this market can be asked for, oldest first."
     )

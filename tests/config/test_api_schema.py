@@ -36,7 +36,12 @@ from tests.browser.test_content_security_policy import Watched
 from tests.browser.test_keyboard import browser, page
 from tests.conftest import Cast
 from tests.federations.samples import federation_samples
-from tests.market.snapshot_factories import CostSnapshotFactory, SuppressedCostSnapshotFactory
+from tests.market.snapshot_factories import (
+    NORTH_EAST,
+    CostSnapshotFactory,
+    SuppressedCostSnapshotFactory,
+    market_over_time,
+)
 from tests.market.test_api import observed_home
 from tests.trust.samples import trust_sample_objects
 
@@ -239,3 +244,18 @@ def test_real_objects_are_answered_as_the_docs_say(api_samples: Cast, in_process
     answered(schema, "/api/v1/relationships/{id}/", provider, path_parameters={"id": relationship})
     entries = answered(schema, "/api/v1/relationships/{id}/entries/", provider, path_parameters={"id": relationship})
     assert entries["count"] > 0
+
+
+@pytest.mark.django_db
+def test_a_market_with_changes_over_time_is_answered_as_the_docs_say(in_process: None) -> None:
+    market_over_time()
+
+    market = answered(api_schema(), "/api/v1/market/", query={"geography": NORTH_EAST})
+
+    assert market["change_since_previous"] == {
+        "as_of": "2023-03-31",
+        "units": 20,
+        "owners": -2,
+        "hhi": 12.5,
+        "cr4": 1.0,
+    }
