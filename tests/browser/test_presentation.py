@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from market.models import RecomputeRun
-from tests.browser.test_journey import AXE, AXE_RUN_JS, FAILING_IMPACTS
+from tests.browser.test_journey import AXE, FAILING_IMPACTS
 from tests.browser.test_keyboard import SCREENSHOT_DIR, browser, screenshot
 from tests.conftest import require_service
 from tests.market.snapshot_factories import NORTH_EAST, CostSnapshotFactory, market_over_time
@@ -29,6 +29,19 @@ CHART_PAGES = ["/dashboards/", "/dashboards/areas/", f"/dashboards/areas/{NORTH_
 NOTES = "/dashboards/present/?slide=5&notes=1"  # the speaker notes: a page of definitions and tables
 SLIDES = 9
 TOP_OWNERS_SLIDE = 5
+# test_journey's axe run, on the whole document or on every element a selector finds.
+AXE_RUN_IN_JS = """async ([where, impacts]) => {
+  const context = where === 'document' ? document : {include: [...document.querySelectorAll(where)]};
+  const results = await axe.run(context, {resultTypes: ['violations']});
+  return results.violations
+    .filter(violation => impacts.includes(violation.impact))
+    .map(violation => ({
+      id: violation.id,
+      impact: violation.impact,
+      help: violation.help,
+      targets: violation.nodes.map(node => node.target.join(' ')),
+    }));
+}"""
 
 
 @pytest.fixture
@@ -144,7 +157,10 @@ def test_the_chooser_shows_a_region_on_an_earlier_date_without_a_mouse(laptop: P
     assert "as_of=2023-03-31" in page.url
 
 
-def test_axe_finds_no_serious_problem_on_the_chart_pages(screen: Page, live_server, market) -> None:
+def test_axe_finds_no_serious_problem_in_the_charts_and_slides(screen: Page, live_server, market) -> None:
+    """The dashboards' charts (each in its section: figure, table, exports) and presentation
+    mode's pages whole. The rest of a dashboard page (its options, the hex map) is other parts'
+    to check (tests/browser/test_accessibility.py)."""
     require_service("axe-core", AXE.exists(), f"{AXE} is missing (npm ci)")
     found: list[str] = []
     for path in [*CHART_PAGES, NOTES]:
@@ -155,9 +171,10 @@ def test_axe_finds_no_serious_problem_on_the_chart_pages(screen: Page, live_serv
         screenshot(screen, f"axe-{screen.viewport_size['width']}-{name}")  # type: ignore[index]
         # Evaluated by the test harness, not added as an inline <script> (the CSP allows none).
         screen.evaluate(f"() => {{ {AXE.read_text()}\n}}")
+        where = "document" if path.startswith("/dashboards/present/") else ".rc-chart"
         found += [
             f"{path}: {v['impact']} {v['id']}: {v['help']}; at {', '.join(v['targets'])}"
-            for v in screen.evaluate(AXE_RUN_JS, list(FAILING_IMPACTS))
+            for v in screen.evaluate(AXE_RUN_IN_JS, [where, list(FAILING_IMPACTS)])
         ]
 
     assert found == []
