@@ -20,6 +20,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from tests.browser.dates import date_fill
 from tests.browser.test_journey import Accessibility, arrive, click_and_wait, people, sign_in, type_into
 from tests.browser.test_keyboard import PAGE_PROBLEMS_JS, TITLE_SUFFIX, browser, press_enter_and_wait, tab_to
 from tests.conftest import Cast
@@ -58,6 +59,12 @@ class Checks(Accessibility):
         self.violations += [f"{name} ({page.url}): {problem}" for problem in problems]
 
 
+def menu_click(page: Page, name: str) -> None:
+    """Follow a link of the service's menu (the role's home page may link to the same place)."""
+    with page.expect_navigation():
+        page.get_by_role("navigation", name="Menu").get_by_role("link", name=name, exact=True).click()
+
+
 def entry_card(page: Page, sequence: int):
     return page.locator(f"article#entry-{sequence}")
 
@@ -71,7 +78,7 @@ def test_concern_reply_and_a_restorative_case_to_its_close(people: list[Page], l
 
     # The commissioner opens the relationship with provider P and raises a concern.
     sign_in(commissioner, base, cast.commissioner_a, "commissioner", checks)
-    click_and_wait(commissioner, "link", "Relationships")
+    menu_click(commissioner, "Relationships")
     arrive(commissioner, "Relationships", checks, "relationships-empty")
     expect(commissioner.locator("main")).to_contain_text("You have no relationships yet.")
     commissioner.get_by_label("Provider organisation or federation", exact=True).select_option(label="Provider P")
@@ -91,7 +98,7 @@ def test_concern_reply_and_a_restorative_case_to_its_close(people: list[Page], l
 
     # Provider P replies: its right of reply, shown under the concern.
     sign_in(provider, base, cast.provider_p, "provider", checks)
-    click_and_wait(provider, "link", "Relationships")
+    menu_click(provider, "Relationships")
     arrive(provider, "Relationships", checks, "provider-relationships")
     click_and_wait(provider, "link", authority)
     arrive(provider, f"Relationship with {authority}", checks, "provider-relationship")
@@ -119,7 +126,7 @@ def test_concern_reply_and_a_restorative_case_to_its_close(people: list[Page], l
     arrive(commissioner, "Record a restorative conversation", checks, "conversation-form")
     case = RestorativeCase.objects.get()
     expect(commissioner.get_by_label("Restorative case", exact=True)).to_have_value(str(case.pk))
-    commissioner.get_by_label("Held on", exact=True).fill(held_on.isoformat())  # a date input takes ISO 8601
+    date_fill(commissioner, "held_on", held_on)
     type_into(commissioner, "What was said and heard", CONVERSATION)
     commissioner.get_by_label("Rapprochement", exact=True).check()
     click_and_wait(commissioner, "button", "Add to the log")
