@@ -7,7 +7,9 @@ The whole scenario lives in the query string, so a scenario is a link (ADR 27):
   buy=<owner id>:<buyer's owner id>                   a group is bought by another owner;
   reserve=<percent>                                   framework reservations for small providers;
   federate=<owner id>,<owner id>,...                  named small providers federate;
-  federate_small=yes                                  every other small provider federates as one.
+  federate_small=yes                                  every other small provider federates as one
+                                                      (federate_small=<n>: the same, small meaning
+                                                      at most n homes, as small=<n> would).
 Each may repeat (federate_small aside). Owner ids are scenario_inputs.owner_token's.
 """
 
@@ -184,8 +186,17 @@ def moves_parse(query: QueryDict, small_homes: int) -> ParsedMoves:
         problems += [move for move in parsed if isinstance(move, Problem)]
         moves[parameter] = [move for move in parsed if not isinstance(move, Problem)]
     all_small = query.get("federate_small", "")
-    if all_small not in ("", "yes"):
-        problems.append(Problem("federate_small", "federate_small can only be yes"))
+    # A number says what small means too: federate_small=3 is small=3&federate_small=yes.
+    as_size = _whole(all_small, 1, MOST_SMALL_HOMES)
+    if as_size is not None:
+        all_small, small_homes = "yes", as_size
+    elif all_small not in ("", "yes"):
+        problems.append(
+            Problem(
+                "federate_small",
+                f"federate_small is yes, or the most homes of a small provider (1 to {MOST_SMALL_HOMES})",
+            )
+        )
     scenario = Scenario(
         openings=tuple(moves["open"]),  # type: ignore[arg-type]
         exits=tuple(moves["exit"]),  # type: ignore[arg-type]
@@ -209,8 +220,9 @@ def moves_query(scenario: Scenario) -> list[tuple[str, str]]:
 
 
 def query_string(market: dict[str, str], scenario: Scenario) -> str:
+    chosen = {**market, "small": str(scenario.small_homes)}
     keys = ("geography", "as_of", "level", "basis", "include_local_authority", "small")
-    return urlencode([(key, market[key]) for key in keys] + moves_query(scenario))
+    return urlencode([(key, chosen[key]) for key in keys] + moves_query(scenario))
 
 
 # ---------------------------------------------------------------- adding a move

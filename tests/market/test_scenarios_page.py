@@ -270,3 +270,13 @@ def test_small_providers_are_found_by_name_and_federated_by_their_checkboxes(yor
     result = Client().get(added["Location"]).context["result"]
     # 50, 20, 12.5, 10 (the federation), 7.5: HHI 2,500 + 400 + 156.25 + 100 + 56.25.
     assert result.after.hhi == pytest.approx(3212.5)
+
+
+def test_federate_small_may_say_what_small_means(yorkshire: RecomputeRun) -> None:
+    response = Client().get(URL, {"geography": YORKSHIRE, "federate_small": "1"})
+
+    # At most one home: the three Smalls (7 places) federate; Middle Care (2 homes) does not.
+    assert response.context["result"].after.owners == 4
+    assert response.context["query"].endswith("&small=1&federate_small=yes")
+    refused = Client().get(URL, {"geography": YORKSHIRE, "federate_small": "99"})
+    assert "federate_small is yes, or the most homes of a small provider (1 to 20)" in text(refused)
