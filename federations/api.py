@@ -27,8 +27,8 @@ class FederationPagination(PageNumberPagination):
 
 class MemberHomeOutput(serializers.Serializer[object]):
     urn = serializers.CharField()
-    local_authority_ons_code = serializers.CharField(source="local_authority.ons_code", default=None)
-    local_authority = serializers.CharField(source="local_authority.name", default=None)
+    local_authority_ons_code = serializers.CharField(source="local_authority.ons_code", default=None, allow_null=True)
+    local_authority = serializers.CharField(source="local_authority.name", default=None, allow_null=True)
     places = serializers.IntegerField(allow_null=True)
     overall_judgement = serializers.CharField()
 

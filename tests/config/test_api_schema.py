@@ -43,6 +43,7 @@ from tests.market.snapshot_factories import (
     market_over_time,
 )
 from tests.market.test_api import observed_home
+from tests.ownership.factories import HomeFactory
 from tests.trust.samples import trust_sample_objects
 
 __all__ = ["browser", "page"]  # the browser test's fixtures
@@ -224,6 +225,9 @@ def test_real_objects_are_answered_as_the_docs_say(api_samples: Cast, in_process
     owner = answered(schema, "/api/v1/owners/")["results"][0]["id"]
     federation = answered(schema, "/api/v1/federations/")["results"][0]["slug"]
     answered(schema, "/api/v1/homes/{urn}/", path_parameters={"urn": urn})
+    unplaced = HomeFactory(local_authority=None, provider_organisation=None)  # the register left them blank
+    home = answered(schema, "/api/v1/homes/{urn}/", path_parameters={"urn": unplaced.urn})
+    assert (home["local_authority"], home["region"], home["provider_organisation"]) == (None, None, None)
     answered(schema, "/api/v1/owners/{id}/", path_parameters={"id": owner})
     answered(schema, "/api/v1/federations/{slug}/", path_parameters={"slug": federation})
     market = answered(schema, "/api/v1/market/", query={"geography": "E08000035", "basis": "homes"})
