@@ -31,6 +31,7 @@ from commissioning.services import (
     WeeklyFees,
 )
 from config.forms import (
+    DatePartsField,
     GovukForm,
     choice_messages,
     date_messages,
@@ -40,10 +41,6 @@ from config.forms import (
 )
 from geography.models import LocalAuthority
 from providers.models import Home, Need
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 def _money_field(label: str, *, thing: str, required: str | None = None) -> forms.DecimalField:
@@ -93,8 +90,8 @@ class PlacementRequestForm(GovukForm):
         label="How soon", choices=Urgency.choices, widget=forms.RadioSelect,
         error_messages=choice_messages("Select how soon the child needs a home"),
     )  # fmt: skip
-    start_by = forms.DateField(
-        label="Start by", widget=DateInput, help_text="The date the placement should start by.",
+    start_by = DatePartsField(
+        label="Start by", help_text="The date the placement should start by.",
         error_messages=date_messages("Enter the date the placement should start by", thing="The start-by date"),
     )  # fmt: skip
     planned_duration = forms.ChoiceField(
@@ -234,8 +231,8 @@ class OfferForm(GovukForm):
             "Select the home you are offering", "Select one of the homes the referral was sent for"
         ),
     )  # fmt: skip
-    start_date = forms.DateField(
-        label="Start date", widget=DateInput,
+    start_date = DatePartsField(
+        label="Start date",
         error_messages=date_messages("Enter the date the placement could start", thing="The start date"),
     )  # fmt: skip
     weekly_fee_core = _money_field(
@@ -269,9 +266,8 @@ class OfferForm(GovukForm):
 
 
 class PlacementEndForm(GovukForm):
-    end_date = forms.DateField(
-        label="End date", widget=DateInput,
-        error_messages=date_messages("Enter the date the placement ended", thing="The end date"),
+    end_date = DatePartsField(
+        label="End date", error_messages=date_messages("Enter the date the placement ended", thing="The end date"),
     )  # fmt: skip
     ended_as_planned = forms.TypedChoiceField(
         label="Did the placement end as planned?", choices=[("yes", "Yes, as planned"), ("no", "No, unplanned")],

@@ -3,8 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from commissioning.framework_selectors import framework_local_authority_choices
-from config.forms import GovukForm, choice_messages, date_messages, text_messages
-from providers.forms import DateInput
+from config.forms import DatePartsField, GovukForm, choice_messages, date_messages, text_messages
 
 
 class FrameworkForm(GovukForm):
@@ -32,15 +31,13 @@ class FrameworkForm(GovukForm):
         error_messages={"required": "Enter at least one lot"},
     )
     terms_summary = forms.CharField(label="Summary of the terms", widget=forms.Textarea, required=False)
-    starts_on = forms.DateField(
+    starts_on = DatePartsField(
         label="Starts on",
-        widget=DateInput,
         input_formats=["%Y-%m-%d"],
         error_messages=date_messages("Enter the date the framework starts", thing="The start date"),
     )
-    ends_on = forms.DateField(
+    ends_on = DatePartsField(
         label="Ends on (optional)",
-        widget=DateInput,
         input_formats=["%Y-%m-%d"],
         required=False,
         error_messages=date_messages(None, thing="The end date"),

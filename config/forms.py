@@ -3,6 +3,7 @@ and the base that gives every field specific, linked error messages."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import Any
 
@@ -95,6 +96,8 @@ def _codes_raised(field: forms.Field) -> list[str]:
         codes += ["max_digits", "max_decimal_places", "max_whole_digits"]
     if isinstance(field, (forms.ChoiceField, forms.ModelChoiceField)):
         codes.append("invalid_choice")
+    if isinstance(field, DatePartsField):
+        codes.append("incomplete")
     return codes
 
 
@@ -128,8 +131,11 @@ def error_anchor(bound_field: BoundField) -> str:
     widget = bound_field.field.widget
     if isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
         return f"{bound_field.auto_id}_0"
-    if isinstance(widget, forms.MultiWidget):
-        return f"{bound_field.auto_id}_0"
+    if isinstance(widget, DatePartsWidget):
+        # The first part to put right (GOV.UK): the first one missing, else the day.
+        parts = date_parts_of(bound_field.value()) if bound_field.form.is_bound else {}
+        missing = next((part for part in DATE_PARTS if parts and not parts[part]), "day")
+        return f"{bound_field.auto_id}-{missing}"
     return str(bound_field.id_for_label or bound_field.auto_id)
 
 
@@ -137,6 +143,11 @@ class GovukBoundField(BoundField):
     @property
     def error_anchor(self) -> str:
         return error_anchor(self)
+
+    @property
+    def date_parts(self) -> dict[str, str]:
+        """A date field's day, month and year as its three inputs show them."""
+        return date_parts_of(self.value())
 
 
 class GovukForm(forms.Form):
@@ -207,8 +218,67 @@ def money_messages(required: str | None, *, thing: str) -> dict[str, str]:
 
 
 def date_messages(required: str | None, *, thing: str) -> dict[str, str]:
-    """A date: missing, or not a real date."""
-    messages = {"invalid": f"{thing} must be a real date, like 27/3/2027"}
+    """A date: missing, missing a part, or not a real date."""
+    messages = {"invalid": f"{thing} must be a real date", "incomplete": f"{thing} must include a %(parts)s"}
     if required:
         messages["required"] = required
     return messages
+
+
+# --- Dates as the GOV.UK date input: day, month and year ------------------------------------------
+
+DATE_PARTS = ("day", "month", "year")
+
+
+class DatePartsWidget(forms.Widget):
+    """Three inputs, <name>-day, -month and -year, rendered by components/field.html. A request
+    that sends the date whole (YYYY-MM-DD, as the API and older pages do) is read as before."""
+
+    input_type = "date-parts"
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        if any(f"{name}-{part}" in data for part in DATE_PARTS):
+            return {part: str(data.get(f"{name}-{part}", "")).strip() for part in DATE_PARTS}
+        return data.get(name)
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return name not in data and not any(f"{name}-{part}" in data for part in DATE_PARTS)
+
+
+class DatePartsField(forms.DateField):
+    """A date asked for in three parts: a missing part, letters or an impossible date each get
+    the field's own words ("incomplete" names the parts missing)."""
+
+    widget = DatePartsWidget
+
+    def to_python(self, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return super().to_python(value)
+        missing = [part for part in DATE_PARTS if not value.get(part)]
+        if len(missing) == len(DATE_PARTS):
+            return None
+        if missing:
+            parts = " and a ".join(missing)
+            raise ValidationError(self.error_messages["incomplete"] % {"parts": parts}, code="incomplete")
+        day, month, year = (value[part] for part in DATE_PARTS)
+        if not (day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        try:
+            return datetime.date(int(year), int(month), int(day))
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+def date_parts_of(value: Any) -> dict[str, str]:
+    """The day, month and year to show in a date's three inputs, from what was typed, a date or
+    an ISO string (a draft's value)."""
+    if isinstance(value, dict):
+        return {part: str(value.get(part, "")) for part in DATE_PARTS}
+    if isinstance(value, str) and value:
+        try:
+            value = datetime.date.fromisoformat(value)
+        except ValueError:
+            return dict.fromkeys(DATE_PARTS, "")
+    if isinstance(value, datetime.date):
+        return {"day": str(value.day), "month": str(value.month), "year": str(value.year)}
+    return dict.fromkeys(DATE_PARTS, "")

@@ -5,17 +5,11 @@ from typing import Any
 
 from django import forms
 
-from config.forms import GovukForm, choice_messages, date_messages, text_messages, whole_number_messages
+from config.forms import DatePartsField, GovukForm, choice_messages, date_messages, text_messages, whole_number_messages
 from providers.models import Need, RegisteredSex
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y"]
-
-
-class DateInput(forms.DateInput):
-    """The browser's date picker; the value travels as YYYY-MM-DD."""
-
-    input_type = "date"
 
 
 class HomeProfileForm(GovukForm):
@@ -80,19 +74,17 @@ class VacancyForm(GovukForm):
             "Enter how many places are free", thing="The number of places", example="2", minimum=1
         ),
     )
-    available_from = forms.DateField(
+    available_from = DatePartsField(
         label="Available from",
-        widget=DateInput,
         input_formats=DATE_FORMATS,
         help_text="Use today's date for a place free now.",
         error_messages=date_messages(
             "Enter the date the places are free from", thing="The date the places are free from"
         ),
     )
-    available_until = forms.DateField(
+    available_until = DatePartsField(
         label="Available until (optional)",
         required=False,
-        widget=DateInput,
         input_formats=DATE_FORMATS,
         help_text="Leave blank if the places stay free until filled.",
         error_messages=date_messages(None, thing="The date the places are free until"),

@@ -18,7 +18,7 @@ from django.forms.boundfield import BoundField, BoundWidget
 
 from accounts.models import Organisation, OrganisationKind
 from commissioning.identifiers import screened
-from config.forms import GovukForm, choice_messages, date_messages, text_messages
+from config.forms import DatePartsField, GovukForm, choice_messages, date_messages, text_messages
 from trust.entry_types import types_where
 from trust.models import EntryType, PulseCheckIn, Relationship, RelationshipState, RestorativeCase
 from trust.selectors import organisations_to_open_with
@@ -53,12 +53,6 @@ STATE_HINTS: dict[str, str] = {
 COMMITMENT_OUTCOMES = [("kept", "Kept"), ("missed", "Missed"), ("renegotiated", "Renegotiated: a new due date")]
 ACTION_STATUSES = [("done", "Done"), ("in_progress", "In progress")]
 PULSE_SCORES = [(str(score), label) for score, label in enumerate(["1 not at all", "2", "3", "4", "5 fully"], start=1)]
-
-
-class DateInput(forms.DateInput):
-    """The browser's own date picker: keyboard-accessible, and it sends ISO 8601."""
-
-    input_type = "date"
 
 
 def with_hints(field: BoundField, hints: dict[str, str]) -> list[tuple[BoundWidget, str]]:
@@ -230,9 +224,8 @@ class MeetingRecordForm(EntryForm):
     heading = "Record a meeting"
     body_label = "What was discussed and decided"
 
-    held_on = forms.DateField(
+    held_on = DatePartsField(
         label="Held on",
-        widget=DateInput,
         required=False,
         error_messages=date_messages(None, thing="The day the meeting was held"),
     )
@@ -265,10 +258,13 @@ class CommitmentForm(EntryForm):
             "Choose the organisation that owns the commitment.", "Choose one of the two organisations of this log."
         ),
     )
-    due_date = forms.DateField(
+    due_date = DatePartsField(
         label="Due date",
-        widget=DateInput,
-        error_messages={"required": "Enter the due date.", "invalid": "Enter the due date as a real date."},
+        error_messages={
+            "required": "Enter the due date.",
+            "invalid": "Enter the due date as a real date.",
+            "incomplete": "The due date must include a %(parts)s.",
+        },
     )
 
     def setup(self, context: EntryFormContext) -> None:
@@ -297,9 +293,8 @@ class CommitmentUpdateForm(EntryForm):
         widget=forms.RadioSelect,
         error_messages=choice_messages("Say whether the commitment was kept, missed or renegotiated."),
     )
-    due_date = forms.DateField(
+    due_date = DatePartsField(
         label="New due date",
-        widget=DateInput,
         required=False,
         help_text="Only when the commitment is renegotiated.",
         error_messages=date_messages(None, thing="The new due date"),
@@ -389,9 +384,8 @@ class RestorativeConversationForm(CaseStageForm):
     heading = "Record a restorative conversation"
     body_label = "What was said and heard"
 
-    held_on = forms.DateField(
+    held_on = DatePartsField(
         label="Held on",
-        widget=DateInput,
         required=False,
         error_messages=date_messages(None, thing="The day the conversation was held"),
     )

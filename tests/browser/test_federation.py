@@ -21,6 +21,7 @@ from commissioning import services as commissioning
 from federations.models import FederatedOffer, FederationMembership, MembershipStatus
 from providers.models import Need
 from providers.needs import needs_seed_into
+from tests.browser.dates import date_fill
 from tests.browser.test_journey import AXE, Accessibility, arrive, click_and_wait, sign_in, type_into
 from tests.browser.test_keyboard import TITLE_SUFFIX, browser
 from tests.commissioning.conftest import provider_of, referral_details
@@ -121,7 +122,7 @@ def test_form_invite_accept_and_offer_for_a_member_from_the_joint_inbox(
     arrive(coordinator_page, "Offer a home for Provider P", axe, "federation-offer-form")
     coordinator_page.get_by_label("Elm House", exact=True).check()
     start = timezone.localdate() + datetime.timedelta(days=14)
-    coordinator_page.get_by_label("Start date", exact=True).fill(start.isoformat())
+    date_fill(coordinator_page, "start_date", start)
     type_into(coordinator_page, "Core weekly fee (£)", "5200.00")
     click_and_wait(coordinator_page, "button", "Send the offer for Provider P")
     arrive(coordinator_page, "Joint inbox", axe, "federation-offered")

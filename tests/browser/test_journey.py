@@ -30,6 +30,7 @@ from providers import services as provider_services
 from providers.models import Home, Need, RegisteredSex
 from providers.needs import needs_seed_into
 from tests.accounts.helpers import totp_code_now
+from tests.browser.dates import date_fill
 from tests.browser.test_keyboard import (
     TITLE_SUFFIX,
     browser,
@@ -190,7 +191,7 @@ def make_referral(page: Page, authority_name: str, start_by: datetime.date, summ
     page.get_by_label("Going missing", exact=True).check()
     type_into(page, "Needs and strengths", summary)
     page.get_by_label("More than 5 days", exact=True).check()
-    page.get_by_label("Start by", exact=True).fill(start_by.isoformat())  # a date input takes ISO 8601
+    date_fill(page, "start_by", start_by)
     page.get_by_label("Long term", exact=True).check()
     page.get_by_label("Needs a school place", exact=True).check()
     page.get_by_label("The child's home authority", exact=True).select_option(label=authority_name)
@@ -244,7 +245,7 @@ def test_the_whole_placement_journey(people: list[Page], live_server, cast: Cast
     click_and_wait(provider_p, "button", "Offer a home")
     arrive(provider_p, "Offer a home", axe, "provider-p-offer-form")
     provider_p.get_by_label("Elm House", exact=True).check()
-    provider_p.get_by_label("Start date", exact=True).fill(offered_start.isoformat())
+    date_fill(provider_p, "start_date", offered_start)
     type_into(provider_p, "Core weekly fee (£)", "5200.00")
     type_into(provider_p, "Additional support (£ a week)", "300.00")
     click_and_wait(provider_p, "button", "Send offer")

@@ -193,7 +193,7 @@ def test_the_form_shows_errors_and_saves_nothing(client: Client, cast: Cast):
 
     assert response.status_code == 200
     assert "Enter the framework&#x27;s name" in page
-    assert "The start date must be a real date, like 27/3/2027" in page
+    assert "The start date must be a real date" in page
     assert Framework.objects.count() == 0
 
 

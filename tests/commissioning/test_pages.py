@@ -183,7 +183,10 @@ def test_editing_a_draft_shows_its_values_and_saves_changes(journey: Journey, cl
     client.force_login(journey.cast.commissioner_a)
     url = reverse("commissioning:referral_edit", args=[journey.draft.pk])
     body = client.get(url).content.decode()
-    assert 'value="2026-04-01"' in body
+    assert all(
+        f'name="start_by-{part}" type="text" inputmode="numeric" value="{value}"' in body
+        for part, value in [("day", 1), ("month", 4), ("year", 2026)]
+    )
     assert 'value="14"' in body
     assert 'value="going_missing" checked' in body
     response = client.post(url, _form(journey, age_years="15"))

@@ -106,7 +106,7 @@ EXPECTED_FORMS: dict[str, dict[str, str] | None] = {
         "#id_legal_status_0": "Select the child's legal status",
         "#id_summary": "Describe the child's needs and strengths",
         "#id_urgency_0": "Select how soon the child needs a home",
-        "#id_start_by": "Enter the date the placement should start by",
+        "#id_start_by-day": "Enter the date the placement should start by",
         "#id_planned_duration_0": "Select how long the placement is planned to last",
         "#id_living_companions_0": "Select whether the child can live with other children, or no preference",
         "#id_education_0": "Select the child's education need",
@@ -118,7 +118,7 @@ EXPECTED_FORMS: dict[str, dict[str, str] | None] = {
         "#id_legal_status_0": "Select the child's legal status",
         "#id_summary": "Describe the child's needs and strengths",
         "#id_urgency_0": "Select how soon the child needs a home",
-        "#id_start_by": "Enter the date the placement should start by",
+        "#id_start_by-day": "Enter the date the placement should start by",
         "#id_planned_duration_0": "Select how long the placement is planned to last",
         "#id_living_companions_0": "Select whether the child can live with other children, or no preference",
         "#id_education_0": "Select the child's education need",
@@ -131,12 +131,12 @@ EXPECTED_FORMS: dict[str, dict[str, str] | None] = {
         "#id_reason": "Enter the reason to tell the invited providers",
     },
     "commissioning:placement_end": {
-        "#id_end_date": "Enter the date the placement ended",
+        "#id_end_date-day": "Enter the date the placement ended",
         "#id_ended_as_planned_0": "Select yes if the placement ended as planned",
     },
     "commissioning:offer_create": {
         "#id_home_0": "Select the home you are offering",
-        "#id_start_date": "Enter the date the placement could start",
+        "#id_start_date-day": "Enter the date the placement could start",
         "#id_weekly_fee_core": "Enter the core weekly fee, like 4500 or 4500.50",
     },
     "federations:framework_small_providers": {
@@ -159,7 +159,7 @@ EXPECTED_FORMS: dict[str, dict[str, str] | None] = {
     },
     "federations:offer": {
         "#id_home_0": "Select the home you are offering",
-        "#id_start_date": "Enter the date the placement could start",
+        "#id_start_date-day": "Enter the date the placement could start",
         "#id_weekly_fee_core": "Enter the core weekly fee, like 4500 or 4500.50",
     },
     "providers:profile_edit": {
@@ -170,18 +170,18 @@ EXPECTED_FORMS: dict[str, dict[str, str] | None] = {
     },
     "providers:vacancy_add": {
         "#id_places": "Enter how many places are free",
-        "#id_available_from": "Enter the date the places are free from",
+        "#id_available_from-day": "Enter the date the places are free from",
     },
     "frameworks:create": {
         "#id_name": "Enter the framework's name",
         "#id_lots": "Enter at least one lot",
-        "#id_starts_on": "Enter the date the framework starts",
+        "#id_starts_on-day": "Enter the date the framework starts",
         "#id_local_authorities_0": "Select the authorities in the framework",
     },
     "frameworks:edit": {
         "#id_name": "Enter the framework's name",
         "#id_lots": "Enter at least one lot",
-        "#id_starts_on": "Enter the date the framework starts",
+        "#id_starts_on-day": "Enter the date the framework starts",
         "#id_local_authorities_0": "Select the authorities in the framework",
     },
     "trust:relationship_list": {
@@ -209,7 +209,7 @@ EXPECTED_FORMS: dict[str, dict[str, str] | None] = {
         "#id_what": "Say what is promised.",
         "#id_by_whom": "Say who will do it.",
         "#id_owner_organisation_0": "Choose the organisation that owns the commitment.",
-        "#id_due_date": "Enter the due date.",
+        "#id_due_date-day": "Enter the due date.",
         "#id_body": "Write what the entry says.",
     },
     "trust:entry_add?type=concern": {

@@ -7,6 +7,7 @@ forged choice, a character that cannot be stored.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from django import forms
 
 from accounts.forms import InvitationForm
 from commissioning.forms import OfferForm, PlacementRequestForm
-from config.forms import GovukForm, error_anchor
+from config.forms import GovukForm, date_parts_of, error_anchor
 from providers.forms import HomeProfileForm, VacancyForm
 from providers.models import Home
 
@@ -43,7 +44,7 @@ def _referral(**changes: Any) -> dict[str, list[str]]:
         ({"age_years": "18"}, {"age_years": ["The child's age must be between 0 and 17"]}),
         ({"legal_status": "orphan"}, {"legal_status": ["Select the child's legal status"]}),
         ({"sex": ""}, {"sex": ["Select the child's sex"]}),
-        ({"start_by": "2027-02-30"}, {"start_by": ["The start-by date must be a real date, like 27/3/2027"]}),
+        ({"start_by": "2027-02-30"}, {"start_by": ["The start-by date must be a real date"]}),
         ({"start_by": ""}, {"start_by": ["Enter the date the placement should start by"]}),
         ({"summary": "x" * 4001}, {"summary": ["Needs and strengths must be 4,000 characters or fewer"]}),
         ({"summary": "Enjoys\x00 football."}, {"summary": ["Remove the unusual characters from needs and strengths"]}),
@@ -73,6 +74,39 @@ def _referral(**changes: Any) -> dict[str, list[str]]:
 )
 def test_the_referral_says_what_to_put_right(changes: dict[str, Any], expected: dict[str, list[str]]) -> None:
     assert _referral(**changes) == expected
+
+
+def _start_by(day: str, month: str, year: str) -> dict[str, str]:
+    return {"start_by-day": day, "start_by-month": month, "start_by-year": year}
+
+
+@pytest.mark.parametrize(
+    ("parts", "expected"),
+    [
+        (("27", "", "2027"), ["The start-by date must include a month"]),
+        (("", "", "2027"), ["The start-by date must include a day and a month"]),
+        (("30", "2", "2027"), ["The start-by date must be a real date"]),
+        (("27", "3", "27"), ["The start-by date must be a real date"]),
+        (("27", "March", "2027"), ["The start-by date must be a real date"]),
+        (("", "", ""), ["Enter the date the placement should start by"]),
+    ],
+)
+def test_a_date_in_three_parts_says_which_part_to_put_right(parts: tuple[str, str, str], expected: list[str]) -> None:
+    data = {name: value for name, value in REFERRAL.items() if name != "start_by"} | _start_by(*parts)
+    assert _errors(PlacementRequestForm(data=data)) == {"start_by": expected}
+
+
+def test_a_date_in_three_parts_is_read_and_its_link_goes_to_the_part_missing() -> None:
+    data = {name: value for name, value in REFERRAL.items() if name != "start_by"}
+    form = PlacementRequestForm(data=data | _start_by("7", "3", "2027"))
+    assert form.is_valid()
+    assert form.cleaned_data["start_by"] == datetime.date(2027, 3, 7)
+    assert date_parts_of(form["start_by"].value()) == {"day": "7", "month": "3", "year": "2027"}
+    missing_month = PlacementRequestForm(data=data | _start_by("7", "", "2027"))
+    assert error_anchor(missing_month["start_by"]) == "id_start_by-month"
+    assert error_anchor(PlacementRequestForm(data=data)["start_by"]) == "id_start_by-day"
+    shown = PlacementRequestForm(initial={"start_by": "2027-03-07"})["start_by"]
+    assert date_parts_of(shown.value()) == {"day": "7", "month": "3", "year": "2027"}
 
 
 def test_an_empty_referral_has_one_message_per_question_in_the_pages_order() -> None:
@@ -111,7 +145,7 @@ def test_an_offer_names_each_fee() -> None:
     )
     assert _errors(form) == {
         "home": ["Select the home you are offering"],
-        "start_date": ["The start date must be a real date, like 27/3/2027"],
+        "start_date": ["The start date must be a real date"],
         "weekly_fee_core": ["Enter the core weekly fee, like 4500 or 4500.50"],
         "weekly_fee_education": ["The education fee must be less than £100,000,000"],
     }
@@ -130,7 +164,7 @@ def test_a_home_profile_and_a_vacancy_say_what_is_wrong() -> None:
     vacancy = VacancyForm(data={"places": "0", "available_from": "31/02/2027", "note": "x" * 201})
     assert _errors(vacancy) == {
         "places": ["The number of places must be 1 or more"],
-        "available_from": ["The date the places are free from must be a real date, like 27/3/2027"],
+        "available_from": ["The date the places are free from must be a real date"],
         "note": ["The note must be 200 characters or fewer"],
     }
 
