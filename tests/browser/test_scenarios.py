@@ -90,6 +90,7 @@ def test_a_bad_number_is_refused_with_its_message(page: Page, live_server, yorks
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_contain_text("Enter a percentage from 1 to 50")
     expect(page.locator("#moves")).to_contain_text("No moves yet")
+    assert gov_uk_problems(page) == []
     summary.get_by_role("link").first.focus()
     press_enter_and_wait_for_anchor(page)
     expect(page.locator("#id_reserve_percent")).to_be_focused()
