@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
@@ -122,6 +123,29 @@ def slide_number(raw: str | None, count: int) -> tuple[int, str]:
 
 
 # ---------------------------------------------------------------- the deck
+
+
+@dataclass
+class Deck:
+    slides: list[Slide]
+    market: dict[str, Any]  # the place's headline figures and coverage, for the speaker notes
+    areas: list[tuple[str, list[tuple[str, str]]]]  # the places the chooser offers on the date
+
+
+# A run's snapshots never change, so a place's deck on a date is kept as long as the run's
+# pages are: every slide of a talk after the first is read from the cache, not drawn again.
+DECK_SECONDS = 24 * 60 * 60
+MARKET_KEYS = ("headline", "coverage", "coverage_warning", "previous_as_of")
+
+
+def kept_deck(run: RecomputeRun, choice: Choice) -> Deck:
+    key = f"present-deck:{run.pk}:{choice.area.code}:{choice.as_of}"
+    kept: Deck | None = cache.get(key)
+    if kept is None:
+        slides, market = deck(run, choice)
+        kept = Deck(slides, {key: market.get(key) for key in MARKET_KEYS}, _areas_to_choose(run, choice.as_of))
+        cache.set(key, kept, timeout=DECK_SECONDS)
+    return kept
 
 
 def deck(run: RecomputeRun, choice: Choice) -> tuple[list[Slide], dict[str, Any]]:
@@ -299,7 +323,8 @@ def present(request: HttpRequest) -> HttpResponse:
     if run is None:
         return _page(request, "present.html", {"run": None, "number": 1, "count": 1})
     choice = choose(request, run)
-    slides, market = deck(run, choice)
+    kept = kept_deck(run, choice)
+    slides = kept.slides
     number, problem = slide_number(request.GET.get("slide"), len(slides))
     slide = slides[number - 1] if slides else None
     context = {
@@ -311,8 +336,8 @@ def present(request: HttpRequest) -> HttpResponse:
         "count": len(slides),
         "problems": [*choice.problems, *([problem] if problem else [])],
         "as_of": choice.as_of,
-        "areas": _areas_to_choose(run, choice.as_of),
-        **{key: market.get(key) for key in ("headline", "coverage", "coverage_warning", "previous_as_of")},
+        "areas": kept.areas,
+        **kept.market,
         "definitions": definitions_for(slide.chart.slug) if slide else [],
         **_navigation(choice, number, slides),
     }

@@ -5,10 +5,13 @@ from __future__ import annotations
 import html as html_lib
 import json
 import re
+from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
+from market import presentation
 from market.dashboard_charts import Chart
 from market.models import ENGLAND_CODE, RecomputeRun
 from market.presentation import LABEL_CHARACTERS, for_the_stage
@@ -318,3 +321,21 @@ def test_slides_and_dashboards_give_charts_a_figure_role_and_their_export_detail
     assert 'data-filename="england-2024-03-31-hhi"' in slide
     assert 'data-place="North East"' in region
     assert """data-source="Source: Ofsted, register of children's social care providers at 31 March 2024""" in region
+
+
+def test_a_place_and_date_are_drawn_once_for_every_slide_of_the_talk(client: Client, run, monkeypatch) -> None:
+    cache.clear()
+    first = get(client, f"?area={NORTH_EAST}&x=1")  # an unknown parameter: never a kept page
+
+    def drawn_again(*args: Any) -> None:
+        raise AssertionError("the deck was drawn again")
+
+    monkeypatch.setattr(presentation, "deck", drawn_again)
+    second = get(client, f"?area={NORTH_EAST}&slide=2&x=1")
+    notes = get(client, f"?area={NORTH_EAST}&slide=2&notes=1&x=1")
+
+    assert heading(first) == "Children's homes and places"
+    assert heading(second) == "Share by type of owner"
+    assert "North East at 31 March 2024" in text_of(notes)
+    with pytest.raises(AssertionError, match="drawn again"):
+        get(client, f"?area={NEWCASTLE}&x=1")  # another place is drawn for itself
