@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.utils import translation
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.types import OpenApiTypes
@@ -77,7 +78,7 @@ class ServedSchemaGenerator(SchemaGenerator):
     def get_schema(self, request: Any = None, public: bool = False) -> dict[str, Any]:
         if request is None:
             return dict(super().get_schema(request=request, public=public))
-        key = (self.api_version, translation.get_language(), public)
+        key = (self.api_version, translation.get_language(), public, str(self.urlconf), settings.ROOT_URLCONF)
         if key not in self._served:
             self._served[key] = dict(super().get_schema(request=request, public=public))
         return self._served[key]
