@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.http import QueryDict
 
+from config.forms import GovukForm
 from market.analytics.scenario_inputs import BaseOwner
 from market.models import ENGLAND_CODE, MarketBasis, OwnerLevel
 from market.scenarios import Exit, Federation, Opening, Problem, Purchase, Reservation, Scenario
@@ -41,23 +42,29 @@ UNITS = [(MarketBasis.HOMES.value, "Homes"), (MarketBasis.PLACES.value, "Places"
 DEFAULTS = {"level": OwnerLevel.ULTIMATE.value, "basis": MarketBasis.PLACES.value, "include_local_authority": "yes"}
 
 
-class ScenarioMarketForm(forms.Form):
+class ScenarioMarketForm(GovukForm):
     """The market a scenario starts from; its choices are the current run's areas and dates."""
 
     level = forms.ChoiceField(
         label="Count owners as",
         choices=OwnerLevel.choices,
-        error_messages={"invalid_choice": "Choose registered owner, provider organisation or ultimate owner"},
+        error_messages={
+            "required": "Choose how to count owners",
+            "invalid_choice": "Choose registered owner, provider organisation or ultimate owner",
+        },
     )
     basis = forms.ChoiceField(
         label="Measure the market by",
         choices=[(MarketBasis.PLACES, "Places"), (MarketBasis.HOMES, "Homes")],
-        error_messages={"invalid_choice": "Choose places or homes"},
+        error_messages={"required": "Choose places or homes", "invalid_choice": "Choose places or homes"},
     )
     include_local_authority = forms.ChoiceField(
         label="Include local authorities' own homes",
         choices=[("yes", "Yes"), ("no", "No")],
-        error_messages={"invalid_choice": "Choose yes or no for local authorities' own homes"},
+        error_messages={
+            "required": "Choose yes or no for local authorities' own homes",
+            "invalid_choice": "Choose yes or no for local authorities' own homes",
+        },
     )
 
     geography = forms.ChoiceField(
@@ -75,6 +82,7 @@ class ScenarioMarketForm(forms.Form):
         min_value=1,
         max_value=MOST_SMALL_HOMES,
         error_messages={
+            "required": "Enter the most homes a small provider has, like 3",
             "invalid": "Enter the most homes a small provider has as a whole number, like 3",
             "min_value": f"Enter a number of homes from 1 to {MOST_SMALL_HOMES} for a small provider",
             "max_value": f"Enter a number of homes from 1 to {MOST_SMALL_HOMES} for a small provider",
@@ -232,9 +240,13 @@ def _owner_choices(owners: Sequence[BaseOwner], units: str) -> list[tuple[str, s
     return [(owner.token, f"{owner.name} ({owner.total:,.0f} {units})") for owner in owners]
 
 
-class OpeningForm(forms.Form):
+class OpeningForm(GovukForm):
     open_authority = forms.ChoiceField(
-        label="Local authority", error_messages={"invalid_choice": "Choose a local authority from the list"}
+        label="Local authority",
+        error_messages={
+            "required": "Choose the local authority that opens homes",
+            "invalid_choice": "Choose a local authority from the list",
+        },
     )
     open_number = forms.IntegerField(
         label="How many",
@@ -248,7 +260,9 @@ class OpeningForm(forms.Form):
         },
     )
     open_unit = forms.ChoiceField(
-        label="Of", choices=UNITS, error_messages={"invalid_choice": "Choose homes or places"}
+        label="Of",
+        choices=UNITS,
+        error_messages={"required": "Choose homes or places", "invalid_choice": "Choose homes or places"},
     )
 
     def __init__(self, data: QueryDict | None, *, authorities: Sequence[tuple[str, str]]):
@@ -267,7 +281,7 @@ class OpeningForm(forms.Form):
         return "open", f"{data['open_authority']}:{data['open_number']}:{data['open_unit']}"
 
 
-class FederationForm(forms.Form):
+class FederationForm(GovukForm):
     federate_member = forms.MultipleChoiceField(
         label="Small providers that federate",
         widget=forms.CheckboxSelectMultiple,
@@ -291,9 +305,10 @@ class FederationForm(forms.Form):
         return "federate", ",".join(self.cleaned_data["federate_member"])
 
 
-class ExitForm(forms.Form):
+class ExitForm(GovukForm):
     exit_owner = forms.ChoiceField(
-        label="Group that exits", error_messages={"invalid_choice": "Choose a group from the list"}
+        label="Group that exits",
+        error_messages={"required": "Choose the group that exits", "invalid_choice": "Choose a group from the list"},
     )
 
     def __init__(self, data: QueryDict | None, *, owners: Sequence[BaseOwner], units: str):
@@ -304,12 +319,17 @@ class ExitForm(forms.Form):
         return "exit", self.cleaned_data["exit_owner"]
 
 
-class PurchaseForm(forms.Form):
+class PurchaseForm(GovukForm):
     buy_owner = forms.ChoiceField(
-        label="Group that is bought", error_messages={"invalid_choice": "Choose the group bought from the list"}
+        label="Group that is bought",
+        error_messages={
+            "required": "Choose the group that is bought",
+            "invalid_choice": "Choose the group bought from the list",
+        },
     )
     buy_buyer = forms.ChoiceField(
-        label="Its buyer", error_messages={"invalid_choice": "Choose the buyer from the list"}
+        label="Its buyer",
+        error_messages={"required": "Choose the buyer", "invalid_choice": "Choose the buyer from the list"},
     )
 
     def __init__(self, data: QueryDict | None, *, owners: Sequence[BaseOwner], units: str):
@@ -327,7 +347,7 @@ class PurchaseForm(forms.Form):
         return "buy", f"{self.cleaned_data['buy_owner']}:{self.cleaned_data['buy_buyer']}"
 
 
-class ReservationForm(forms.Form):
+class ReservationForm(GovukForm):
     reserve_percent = forms.IntegerField(
         label="Percentage of placements reserved for small providers",
         min_value=1,

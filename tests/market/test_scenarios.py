@@ -10,7 +10,16 @@ import datetime
 
 import pytest
 
+from config.forms import GovukForm, missing_messages
 from market.analytics.scenario_inputs import OWNER_TYPES, BaseMarket, BaseOwner, owner_token
+from market.scenario_forms import (
+    ExitForm,
+    FederationForm,
+    OpeningForm,
+    PurchaseForm,
+    ReservationForm,
+    ScenarioMarketForm,
+)
 from market.scenarios import (
     Exit,
     Federation,
@@ -194,3 +203,17 @@ def test_owner_tokens_are_url_safe_and_stable() -> None:
     assert owner_token("h:SC123456") == "hSC123456"
     assert owner_token("r:ACME CARE, LIMITED") == owner_token("r:ACME CARE, LIMITED")
     assert owner_token("r:ACME CARE, LIMITED").isalnum()
+
+
+def test_every_field_of_the_planners_forms_has_its_own_words_for_each_way_it_can_fail() -> None:
+    forms = [
+        ScenarioMarketForm({}, areas=[(LEEDS, "Leeds")], dates=[datetime.date(2025, 3, 31)]),
+        OpeningForm(None, authorities=[(LEEDS, "Leeds")]),
+        FederationForm(None, small=[], units="places"),
+        ExitForm(None, owners=[], units="places"),
+        PurchaseForm(None, owners=[], units="places"),
+        ReservationForm(None),
+    ]
+
+    assert all(isinstance(form, GovukForm) for form in forms)
+    assert {type(form).__name__: missing_messages(form) for form in forms if missing_messages(form)} == {}
