@@ -117,6 +117,16 @@ def test_no_offer_for_a_member_keeping_its_own_inbox(inbox: Inbox, cast: Cast):
     assert Offer.objects.count() == 0
 
 
+def test_the_withdraw_page_shows_the_fee_in_pounds_and_pence(inbox: Inbox, cast: Cast, client: Client):
+    federated = _offer(inbox, cast)
+    client.force_login(cast.provider_p)
+
+    text = client.get(reverse("federations:offer_withdraw", args=[federated.pk])).content.decode()
+
+    assert "£5,200.00" in text
+    assert "£5200.00" not in text
+
+
 def test_the_member_withdraws_within_the_set_time(inbox: Inbox, cast: Cast):
     federated = _offer(inbox, cast)
     services.federated_offer_withdraw(federated_offer=federated, user=cast.provider_p)
