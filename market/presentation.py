@@ -19,11 +19,13 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
+from geography.selectors import authorities_in_being_on
 from market import dashboard_charts as charts
 from market.analytics import selectors
 from market.analytics.selectors import Area, MarketOptions
 from market.dashboard_charts import Chart
-from market.models import ENGLAND_CODE, GeographyLevel, MarketSnapshot, RecomputeRun
+from market.hexmap import HexMap, build_hex_map, measure_for
+from market.models import ENGLAND_CODE, GeographyLevel, MarketBasis, MarketSnapshot, RecomputeRun
 from market.presentation_notes import definitions_for
 from market.views import _area_context, _areas_charts, _costs_charts, _page, as_of_choice, served_from_cache
 from ownership.models import OwnerType
@@ -54,6 +56,8 @@ class Slide:
     legend: list[LegendEntry]
     source: str
     dates: str  # the dates the slide covers, in words
+    hexmap: HexMap | None = None  # the map slide: the areas page's hex map instead of a plot
+    download_url: str = ""  # the hex map's SVG file
 
 
 @dataclass
@@ -153,19 +157,62 @@ def deck(run: RecomputeRun, choice: Choice) -> tuple[list[Slide], dict[str, Any]
     options = MarketOptions()
     context = _area_context(run, options, choice.area.code, as_of=choice.as_of)
     found: dict[str, Chart] = dict(context.get("charts", {}))
+    maps: dict[str, HexMap] = {}
     if choice.area.level == GeographyLevel.ENGLAND:
         found |= _areas_charts(run, options, "hhi", as_of=choice.as_of)
         found |= {
             slug: chart for slug, chart in _costs_charts(run, as_of=choice.as_of).items() if slug != "owner-types"
         }
+        hexmap = _hex_map(run, choice)
+        if hexmap is not None:
+            found["map"], maps["map"] = _map_chart(hexmap, found.get("map")), hexmap
     wanted = MARKET_SLIDES + (ENGLAND_SLIDES if choice.area.level == GeographyLevel.ENGLAND else [])
-    drawn = [found[slug] for slug in wanted if slug in found and found[slug].figure is not None]
+    drawn = [found[slug] for slug in wanted if slug in found and (found[slug].figure is not None or slug in maps)]
     latest: MarketSnapshot | None = context.get("latest")
     slides = [
         Slide(number, chart, legend(chart), source(chart, latest, run), dates_covered(chart, latest))
         for number, chart in enumerate((for_the_stage(chart) for chart in drawn), start=1)
     ]
+    for slide in slides:
+        if slide.chart.slug in maps:
+            _show_hex_map(slide, maps[slide.chart.slug])
     return slides, context
+
+
+def _hex_map(run: RecomputeRun, choice: Choice) -> HexMap | None:
+    """The areas page's hex map of the authorities on the date; a hexagon opens its own slides."""
+    if choice.as_of is None:
+        return None
+    as_of = choice.as_of
+    authorities = selectors.areas_on(run, MarketOptions(), GeographyLevel.LOCAL_AUTHORITY, as_of)
+    present_url = reverse("market:dashboards_present")
+    return build_hex_map(
+        authorities,
+        authorities_in_being_on(as_of),
+        measure_for("hhi", MarketBasis.PLACES),
+        as_of=as_of,
+        area_url=lambda code: f"{present_url}?{urlencode({'area': code, 'as_of': as_of.isoformat()})}",
+        source=f"Source: Ofsted's register of children's homes at {charts.display(as_of)}.",
+    )
+
+
+def _map_chart(hexmap: HexMap, bubbles: Chart | None) -> Chart:
+    """The map slide's chart: the hex map's figures as rows (for the notes), with the coverage
+    of the authorities' owners the dashboards' map gives."""
+    return Chart(
+        slug="map",
+        title="Concentration by local authority",
+        columns=["Local authority", "Label", "Region", hexmap.measure.column, "Class"],
+        rows=[[h.name, h.label, h.region, h.value, h.class_label] for h in hexmap.hexagons],
+        coverage=bubbles.coverage if bubbles else "",
+        warning=bubbles.warning if bubbles else "",
+    )
+
+
+def _show_hex_map(slide: Slide, hexmap: HexMap) -> None:
+    slide.hexmap = hexmap
+    slide.legend = [LegendEntry(f"{kind.label} ({kind.count})", kind.fill) for kind in hexmap.classes]
+    slide.download_url = f"{reverse('market:dashboards_areas_map')}?{urlencode({'as_of': hexmap.as_of.isoformat()})}"
 
 
 def for_the_stage(chart: Chart) -> Chart:

@@ -83,8 +83,16 @@ BY_SLIDE: dict[str, list[Definition]] = {
     ],
     "map": [
         HHI,
-        ("Position", "Each local authority's circle sits at the average position of its postcodes."),
-        ("Circle size", "The number of places in the authority's children's homes."),
+        (
+            "The map",
+            "Each upper-tier local authority (the councils responsible for children's services) is one hexagon "
+            "of the same size, placed near its real position, with a short label.",
+        ),
+        (
+            "Colour",
+            "The authority's HHI band, as in the legend. Authorities with no children's homes, or whose owners "
+            "are not known, are kept off the scale.",
+        ),
     ],
 }
 

@@ -87,11 +87,15 @@ def test_every_slide_shows_its_title_legend_source_and_date(projector: Page, liv
         )
         expect(projector.locator(".rc-slide__legend li").first).to_be_visible()
         expect(projector.locator(".rc-slide__source")).to_contain_text(re.compile(r"^Source: (Ofsted|Weekly fees)"))
-        plot = projector.locator(".js-plotly-plot")
+        plot = projector.locator(".js-plotly-plot, .rc-hexmap__svg")  # the map slide is the hex map
         expect(plot).to_be_visible()
         box = plot.bounding_box()
         assert box is not None
         assert box["y"] + box["height"] <= projector.viewport_size["height"], f"slide {number} runs off the screen"  # type: ignore[index]
+        next_link = projector.locator(".rc-presentation__pagination a").last
+        box = next_link.bounding_box()
+        assert box is not None
+        assert box["y"] + box["height"] <= projector.viewport_size["height"], f"slide {number}: links off screen"  # type: ignore[index]
         screenshot(projector, f"present-{projector.viewport_size['width']}-{number}")  # type: ignore[index]
 
 

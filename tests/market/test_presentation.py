@@ -233,6 +233,19 @@ def test_a_long_owner_name_is_shortened_on_the_axis_but_kept_in_full_on_hover() 
     assert "yaxis" not in chart.figure["layout"]
 
 
+def test_the_map_slide_is_the_hex_map_whose_hexagons_open_their_own_slides(client: Client, run) -> None:
+    html = get(client, "?as_of=2023-03-31&slide=7")
+
+    assert heading(html) == "Concentration by local authority"
+    assert 'class="rc-hexmap__svg"' in html
+    assert f'href="/dashboards/present/?area={NEWCASTLE}&amp;as_of=2023-03-31"' in html
+    assert 'href="/dashboards/areas/map.svg?as_of=2023-03-31" download>Download SVG' in html
+    assert "js-chart" not in html  # no Plotly plot on this slide
+    notes = text_of(get(client, "?as_of=2023-03-31&slide=7&notes=1"))
+    assert "Newcastle upon Tyne NWC" in notes or "Newcastle upon Tyne" in notes
+    assert "one hexagon of the same size" in notes
+
+
 def test_the_last_slide_leads_to_the_scenario_planner(client: Client, run) -> None:
     html = get(client, f"?slide={ENGLAND_SLIDES}")
 
