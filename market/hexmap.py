@@ -107,7 +107,8 @@ class Hexagon:
 
     @property
     def description(self) -> str:
-        return f"{self.name}: {self.value} ({self.class_label})"
+        # The accessible name begins with the label a sighted user sees (WCAG 2.5.3, label in name).
+        return f"{self.label}, {self.name}: {self.value} ({self.class_label})"
 
 
 @dataclass(frozen=True)

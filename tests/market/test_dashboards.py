@@ -274,7 +274,7 @@ def test_the_map_is_a_labelled_hex_map_of_the_authorities_without_tiles(client: 
     assert 'id="chart-map-data"' not in html  # the bubble plot on eastings and northings is gone
     assert "HHI by local authority at 31 March 2024" in html
     assert html.count("<polygon ") == 153  # every authority in being, one hexagon each
-    assert 'aria-label="Newcastle upon Tyne: HHI 2,210 (1,800 to under 3,000)"' in html
+    assert ', Newcastle upon Tyne: HHI 2,210 (1,800 to under 3,000)"' in html
     assert "mapbox" not in html
     assert 'href="/dashboards/areas/map.svg"' in html
     rows = csv_rows(client, "/dashboards/areas/map.csv")

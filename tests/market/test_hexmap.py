@@ -40,7 +40,7 @@ def test_each_authority_in_being_has_a_hexagon_in_reading_order() -> None:
     assert newcastle.class_label == "1,800 to under 3,000"
     assert newcastle.fill == SCALE[2][0]
     assert newcastle.href == reverse("market:dashboards_area", args=[NEWCASTLE]) + "?basis=places"
-    assert newcastle.description == "Newcastle upon Tyne: HHI 2,210 (1,800 to under 3,000)"
+    assert newcastle.description == f"{newcastle.label}, Newcastle upon Tyne: HHI 2,210 (1,800 to under 3,000)"
 
 
 def test_unknown_is_never_a_colour_of_the_scale() -> None:
