@@ -355,6 +355,7 @@ _CACHEABLE_VALUES: dict[str, set[str]] = {
     "include_local_authority": {"yes", "no"},
     "sort": set(SORTS),
     "slide": {str(number) for number in range(1, 21)},
+    "notes": {"1"},  # presentation mode's speaker notes
 }
 
 
@@ -367,9 +368,21 @@ def _cacheable(request: HttpRequest, run: RecomputeRun | None) -> bool:
         if key == "as_of":
             if run is None or values[0] not in _held_dates(run):
                 return False
+        elif key == "area":  # presentation mode's place: only one the run holds figures for
+            if run is None or values[0] not in _held_areas(run):
+                return False
         elif values[0] not in _CACHEABLE_VALUES.get(key, set()):
             return False
     return True
+
+
+def _held_areas(run: RecomputeRun) -> set[str]:
+    key = f"market-areas:{run.pk}"
+    held: set[str] | None = cache.get(key)
+    if held is None:
+        held = selectors.run_geography_codes(run)
+        cache.set(key, held, timeout=CACHE_SECONDS)
+    return held
 
 
 def _held_dates(run: RecomputeRun) -> set[str]:

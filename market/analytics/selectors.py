@@ -134,6 +134,12 @@ def run_dates(run: RecomputeRun) -> list[datetime.date]:
     return list(dates)
 
 
+def run_geography_codes(run: RecomputeRun) -> set[str]:
+    """The code of every area (England, a region, an authority) the run holds a snapshot of."""
+    codes = MarketSnapshot.objects.filter(run=run).order_by().values_list("geography_code", flat=True).distinct()
+    return set(codes)
+
+
 # ---------------------------------------------------------------- the method page
 
 
