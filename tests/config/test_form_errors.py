@@ -19,7 +19,6 @@ import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any
 
 import pytest
 from django import forms
@@ -472,14 +471,6 @@ def _keyed(visit: Visit, number: int) -> str:
     return visit.key if number == 1 else f"{visit.key} form {number}"
 
 
-@pytest.fixture
-def service_allauth_forms(settings: Any) -> None:
-    """allauth's pages with the service's forms (accounts.forms), as config/settings.py should name them."""
-    settings.ACCOUNT_FORMS = {**accounts_forms.ACCOUNT_FORMS, **getattr(settings, "ACCOUNT_FORMS", {})}
-    settings.MFA_FORMS = {**accounts_forms.MFA_FORMS, **getattr(settings, "MFA_FORMS", {})}
-
-
-@pytest.mark.usefixtures("service_allauth_forms")
 def test_every_form_answers_bad_input_with_specific_linked_messages(
     cast: Cast, invitation_token: str, samples: dict[str, dict[str, str]]
 ) -> None:
@@ -593,10 +584,6 @@ def test_allauth_forms_name_every_required_field(path: str) -> None:
     assert unworded == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config/settings.py does not name accounts.forms.ACCOUNT_FORMS and MFA_FORMS yet (asked of the lead)",
-)
 def test_settings_name_the_service_allauth_forms() -> None:
     from django.conf import settings
 
