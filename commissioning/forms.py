@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from commissioning.identifiers import screened
 from commissioning.models import (
@@ -50,6 +52,13 @@ def _money_field(label: str, *, thing: str, required: str | None = None) -> form
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
         error_messages=money_messages(required, thing=thing),
     )  # fmt: skip
+
+
+def not_in_the_past(day: datetime.date, message: str) -> datetime.date:
+    """A placement cannot be asked for, or offered, from a day already gone."""
+    if day < timezone.localdate():
+        raise forms.ValidationError(message, code="past")
+    return day
 
 
 class PlacementRequestForm(GovukForm):
@@ -158,6 +167,9 @@ class PlacementRequestForm(GovukForm):
     def clean_summary(self) -> str:
         return screened(self.cleaned_data["summary"], field="the summary")
 
+    def clean_start_by(self) -> datetime.date:
+        return not_in_the_past(self.cleaned_data["start_by"], "Enter a start-by date that is today or in the future")
+
     def details(self) -> ReferralDetails:
         data = self.cleaned_data
         return ReferralDetails(
@@ -253,6 +265,9 @@ class OfferForm(GovukForm):
 
     def clean_conditions(self) -> str:
         return screened(self.cleaned_data["conditions"], field="the conditions")
+
+    def clean_start_date(self) -> datetime.date:
+        return not_in_the_past(self.cleaned_data["start_date"], "Enter a start date that is today or in the future")
 
     def fees(self) -> WeeklyFees:
         data = self.cleaned_data
