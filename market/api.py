@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.core.cache import cache
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -227,6 +228,10 @@ _MARKET_PARAMETERS = [
 ]
 
 
+MARKET_NAMES = ("as_of", "geography", "level", "basis", "include_local_authority")
+ANSWER_SECONDS = 24 * 60 * 60
+
+
 class MarketApi(PublicApiView):
     @extend_schema(
         parameters=_MARKET_PARAMETERS,
@@ -241,6 +246,15 @@ class MarketApi(PublicApiView):
         query = _parameters(request, MarketQueryInput(data=_given(request)))
         query["geography"] = query["geography"].strip().upper()
         run = _current_run()
+        # A run's figures never change, so each answer is kept until another run is current.
+        key = "api-market:{}:{}".format(run.pk, ":".join(str(query.get(name)) for name in sorted(MARKET_NAMES)))
+        kept = cache.get(key)
+        if kept is None:
+            kept = self._answer(run, query)
+            cache.set(key, kept, timeout=ANSWER_SECONDS)
+        return Response(kept)
+
+    def _answer(self, run: RecomputeRun, query: dict[str, Any]) -> dict[str, Any]:
         dates = _market_dates(run, query)
         if not dates:
             raise _no_dates(query)
@@ -253,7 +267,7 @@ class MarketApi(PublicApiView):
         # The snapshot's own run: a recompute may have become current since the dates were read.
         computed_at = snapshot.run.finished_at
         extra = {"dates": [day.isoformat() for day in dates], "computed_at": computed_at, "source": MARKET_SOURCE}
-        return Response({**summary, **extra})
+        return {**summary, **extra}
 
 
 def _market_query(query: dict[str, Any], as_of: datetime.date) -> MarketQuery:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 
@@ -215,6 +216,21 @@ def test_only_the_current_run_is_read(client: Client) -> None:
     status, body = get(client, MARKET_URL)
 
     assert (status, body["run"]) == (200, current.pk)
+
+
+@pytest.mark.django_db
+def test_an_answer_is_kept_until_another_run_is_current(client: Client, django_assert_max_num_queries) -> None:
+    cache.clear()
+    first = market_over_time()
+    status, body = get(client, MARKET_URL, geography=NORTH_EAST, basis="homes")
+
+    with django_assert_max_num_queries(1):  # the current run; the answer itself is kept
+        again = get(client, MARKET_URL, geography=NORTH_EAST, basis="homes")
+
+    assert again == (status, body)
+    RecomputeRun.objects.filter(pk=first.pk).update(is_current=False)
+    second = market_over_time()
+    assert get(client, MARKET_URL, geography=NORTH_EAST, basis="homes")[1]["run"] == second.pk
 
 
 # --- Costs ------------------------------------------------------------------------------------
