@@ -45,7 +45,7 @@ def test_the_registry_shows_which_figure_is_the_registers_and_which_ofsteds(
 
     page.goto(f"{live_server.url}/registry/")
 
-    table = page.locator("#editions-heading + p + table")
+    table = page.locator("#editions-heading + p + .rc-table-scroll > table")
     rows = table.locator("tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.nth(0).locator("td")).to_have_text(
