@@ -177,3 +177,16 @@ def base_market_cached(
         )
         cache.set(key, found, timeout=CACHE_SECONDS)
     return found
+
+
+def scenario_base_warm(run_id: int, as_of: datetime.date) -> None:
+    """Read England's default market on a date into the cache, so that the first visitor to the
+    scenario planner after a recompute waits milliseconds, not the seconds the read takes."""
+    base_market_cached(
+        run_id,
+        as_of=as_of,
+        geography_code=ENGLAND_CODE,
+        level=OwnerLevel.ULTIMATE,
+        basis=MarketBasis.PLACES,
+        include_local_authority=True,
+    )
