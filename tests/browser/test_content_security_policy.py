@@ -61,12 +61,12 @@ class Watched:
 def test_the_dashboards_draw_under_the_policy(page: Page, live_server, market) -> None:
     watched = Watched(page)
     for path, chart in [
-        ("/dashboards/", "#chart-hhi"),
-        ("/dashboards/areas/", "#chart-map"),
-        ("/dashboards/costs/", "#chart-fees-owner-type"),
+        ("/dashboards/", "#chart-hhi.js-plotly-plot"),
+        ("/dashboards/areas/", "#map .rc-hexmap__svg"),  # the hex map's own style element, under the policy
+        ("/dashboards/costs/", "#chart-fees-owner-type.js-plotly-plot"),
     ]:
         watched.visit(live_server.url + path)
-        expect(page.locator(f"{chart}.js-plotly-plot")).to_be_visible()
+        expect(page.locator(chart)).to_be_visible()
         watched.check()
     page.goto(f"{live_server.url}/dashboards/present/")
     expect(page.locator(".js-plotly-plot").first).to_be_visible()

@@ -135,7 +135,7 @@ def test_form_invite_accept_and_offer_for_a_member_from_the_joint_inbox(
     with member_page.expect_navigation():
         member_page.get_by_role("link", name=re.compile(rf"^{NAME} offered Elm House")).click()
     arrive(member_page, f"Offer made for you by {NAME}", axe, "member-offer")
-    expect(member_page.locator("main")).to_contain_text("£5200.00")
+    expect(member_page.locator("main")).to_contain_text("£5,200.00")
     expect(member_page.get_by_role("button", name="Withdraw the offer")).to_be_visible()
     offer = FederatedOffer.objects.get()
     assert (offer.provider_organisation.organisation, offer.offer.home, offer.made_by) == (
