@@ -123,20 +123,3 @@ class MfaReauthenticateForm(_ServiceMessages, mfa_forms.ReauthenticateForm):
 
 class ActivateTotpForm(_ServiceMessages, totp_forms.ActivateTOTPForm):
     field_messages = {"code": {"required": "Enter the 6-digit code your authenticator app shows"}}
-
-
-# What config/settings.py names (ACCOUNT_FORMS and MFA_FORMS), kept here beside the forms so
-# tests/config/test_form_errors.py can check the settings use every one.
-ACCOUNT_FORMS = {
-    "login": "accounts.forms.SignInForm",
-    "reauthenticate": "accounts.forms.ReauthenticateForm",
-    "change_password": "accounts.forms.ChangePasswordForm",
-    "set_password": "accounts.forms.SetPasswordForm",
-    "reset_password": "accounts.forms.ResetPasswordForm",
-    "reset_password_from_key": "accounts.forms.ResetPasswordKeyForm",
-}
-MFA_FORMS = {
-    "authenticate": "accounts.forms.MfaAuthenticateForm",
-    "reauthenticate": "accounts.forms.MfaReauthenticateForm",
-    "activate_totp": "accounts.forms.ActivateTotpForm",
-}

@@ -22,6 +22,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django import forms
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils.module_loading import import_string
@@ -569,7 +570,7 @@ def _unbound(cls: type[forms.BaseForm]) -> forms.BaseForm:
     return form
 
 
-ALLAUTH_FORM_PATHS = {*accounts_forms.ACCOUNT_FORMS.values(), *accounts_forms.MFA_FORMS.values()}
+ALLAUTH_FORM_PATHS = {*settings.ACCOUNT_FORMS.values(), *settings.MFA_FORMS.values()}
 
 
 @pytest.mark.parametrize("path", sorted(ALLAUTH_FORM_PATHS))
@@ -584,11 +585,15 @@ def test_allauth_forms_name_every_required_field(path: str) -> None:
     assert unworded == []
 
 
-def test_settings_name_the_service_allauth_forms() -> None:
-    from django.conf import settings
+def test_settings_name_every_one_of_the_service_allauth_forms() -> None:
+    worded = {
+        f"accounts.forms.{name}"
+        for name, value in vars(accounts_forms).items()
+        if isinstance(value, type) and issubclass(value, accounts_forms._ServiceMessages)
+        and value is not accounts_forms._ServiceMessages
+    }  # fmt: skip
 
-    assert getattr(settings, "ACCOUNT_FORMS", {}) == accounts_forms.ACCOUNT_FORMS
-    assert getattr(settings, "MFA_FORMS", {}) == accounts_forms.MFA_FORMS
+    assert worded == ALLAUTH_FORM_PATHS
 
 
 # --- The walk's own checks, on pages made to fail them --------------------------------------------

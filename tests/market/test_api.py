@@ -14,11 +14,8 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 
-from geography.models import LocalAuthority
 from market.analytics.recompute import market_recompute
 from market.models import ENGLAND_CODE, RecomputeRun
-from ownership.services import provider_entity_ensure
-from providers.models import Home, HomeObservation, ImportRun
 from tests.market.snapshot_factories import (
     FIRST,
     LATEST,
@@ -28,37 +25,11 @@ from tests.market.snapshot_factories import (
     SuppressedCostSnapshotFactory,
     market_over_time,
 )
-from tests.ownership.factories import HomeFactory, ProviderRecordFactory
+from tests.market.test_recompute import observed_home
 
 MARCH_2025 = datetime.date(2025, 3, 31)
 MARKET_URL = "/api/v1/market/"
 COSTS_URL = "/api/v1/market/costs/"
-
-
-def observed_home(name: str, places: int) -> Home:
-    """A private home in Leeds, in the register of 31 March 2025."""
-    organisation = ProviderRecordFactory(name=name)
-    provider_entity_ensure(provider_organisation=organisation, sector="private")
-    home = HomeFactory(
-        provider_organisation=organisation,
-        places=places,
-        local_authority=LocalAuthority.objects.get(ons_code="E08000035"),
-    )
-    run, _ = ImportRun.objects.get_or_create(
-        kind=ImportRun.Kind.OFSTED, source_name="register", as_of=MARCH_2025, status=ImportRun.Status.SUCCEEDED
-    )
-    HomeObservation.objects.create(
-        home=home,
-        import_run=run,
-        as_of=MARCH_2025,
-        provision_type=home.provision_type,
-        local_authority=home.local_authority,
-        sector=home.sector,
-        places=home.places,
-        registered_owner_name=home.registered_owner_name,
-        provider_organisation=organisation,
-    )
-    return home
 
 
 def market_summary(*arguments: str) -> dict[str, Any]:
