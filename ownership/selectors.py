@@ -39,7 +39,7 @@ from ownership.models import (
     OwnerType,
     OwnerTypeOverride,
 )
-from providers.models import Home, HomeObservation
+from providers.models import Home, HomeObservation, ImportRun
 from providers.selectors import homes_open_on
 
 MAJORITY = Decimal(50)
@@ -576,3 +576,10 @@ def bods_statements_export(publication_date: datetime.date | None = None) -> lis
     if problems:
         raise bods.BodsExportInvalid(f"{len(problems)} schema errors, first: {problems[0]}")
     return statements
+
+
+def latest_register_date() -> datetime.date | None:
+    """The date of the newest Ofsted register imported: what "today's" ownership is true on."""
+    return ImportRun.objects.filter(kind=ImportRun.Kind.OFSTED, status=ImportRun.Status.SUCCEEDED).aggregate(
+        day=Max("as_of")
+    )["day"]

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 
 from config.pagination import page_of
 from ownership import pages, words
+from ownership import selectors as ownership_selectors
 from ownership.models import OwnerType
 
 
@@ -42,7 +43,7 @@ def owner(request: HttpRequest, pk: int) -> HttpResponse:
             entity.interests_held_in_it.select_related("interested_party").order_by("interested_party__name")
         ),
         # What the ownership shown is true on: the newest register's date, not today's.
-        "register_on": words.latest_register_date(),
+        "register_on": ownership_selectors.latest_register_date(),
         "links_dated": words.chain_dates(example or own_resolution),
     }
     return render(request, "ownership/owner.html", context)

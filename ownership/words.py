@@ -12,12 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Max
-
 from ownership import companies_house, curated
+from ownership import selectors as ownership_selectors
 from ownership.models import Entity, Interest
 from ownership.selectors import Resolution
-from providers.models import ImportRun
 
 OFSTED_REGISTER = "Ofsted provider-level register"
 CARE_MARKETS = "gathered by the Care Markets research (github.com/BenGoodair/Care-Markets)"
@@ -111,16 +109,9 @@ def _entity_source(owner: Entity | None) -> NamedSource | None:
     if owner is None or not owner.source:
         return None
     if owner.source == OFSTED_REGISTER:
-        register_on = latest_register_date()
+        register_on = ownership_selectors.latest_register_date()
         return NamedSource(_source_name(owner.source), f"register of {day(register_on)}" if register_on else "")
     return NamedSource(_source_name(owner.source), "")
-
-
-def latest_register_date() -> datetime.date | None:
-    """The date of the newest Ofsted register imported: what "today's" ownership is true on."""
-    return ImportRun.objects.filter(kind=ImportRun.Kind.OFSTED, status=ImportRun.Status.SUCCEEDED).aggregate(
-        day=Max("as_of")
-    )["day"]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from django.utils.safestring import mark_safe
 
 from config.pagination import page_of
 from federations.selectors import federations_of_provider
-from ownership import pages, words
+from ownership import pages
 from ownership import selectors as ownership_selectors
 from ownership.models import OwnerType
 from registry import selectors
@@ -62,7 +62,7 @@ def _homes_results(request: HttpRequest, as_of: datetime.date) -> tuple[str, boo
         "query_string": query.urlencode(),
         "as_of": as_of,
         # Ownership is true on the newest register's date, not on today's.
-        "register_on": words.latest_register_date(),
+        "register_on": ownership_selectors.latest_register_date(),
         # Each register beside Ofsted's own totals.
         "editions": list(selectors.register_editions().values()),
     }
