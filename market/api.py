@@ -24,9 +24,10 @@ from rest_framework.response import Response
 from config.openapi import PAGE_PARAMETER, bad_request, not_found, paginated
 from market.analytics import selectors
 from market.analytics.costs import SUPPRESS_UNDER
+from market.analytics.selectors import MarketOptions
 from market.analytics.summary import MarketQuery, NoSnapshotError, market_snapshot_current, market_snapshot_summary
 from market.dashboard_charts import financial_year, group_label
-from market.models import ENGLAND_CODE, CostSnapshot, MarketBasis, MarketSnapshot, OwnerLevel, RecomputeRun
+from market.models import ENGLAND_CODE, CostSnapshot, MarketBasis, OwnerLevel, RecomputeRun
 from ownership.api import PublicApiView
 
 MARKET_SOURCE = (
@@ -100,18 +101,6 @@ def _current_run() -> RecomputeRun:
     if run is None:
         raise NotFound(NO_RUN)
     return run
-
-
-def _market_dates(run: RecomputeRun, query: dict[str, Any]) -> list[datetime.date]:
-    """The dates the current run has a snapshot of this market for, oldest first."""
-    snapshots = MarketSnapshot.objects.filter(
-        run=run,
-        geography_code=query["geography"],
-        basis=query["basis"],
-        level=query["level"],
-        include_local_authority=query["include_local_authority"],
-    )
-    return sorted(snapshots.values_list("as_of", flat=True))
 
 
 def _no_dates(query: dict[str, Any]) -> NotFound:
@@ -255,7 +244,10 @@ class MarketApi(PublicApiView):
         return Response(kept)
 
     def _answer(self, run: RecomputeRun, query: dict[str, Any]) -> dict[str, Any]:
-        dates = _market_dates(run, query)
+        options = MarketOptions(
+            level=query["level"], basis=query["basis"], include_local_authority=query["include_local_authority"]
+        )
+        dates = selectors.area_dates(run, options, query["geography"])
         if not dates:
             raise _no_dates(query)
         as_of = query.get("as_of") or dates[-1]

@@ -72,6 +72,11 @@ def snapshot_dates(run: RecomputeRun, options: MarketOptions) -> list[datetime.d
     return sorted(dates)
 
 
+def area_dates(run: RecomputeRun, options: MarketOptions, code: str) -> list[datetime.date]:
+    """The dates the run holds one area's market for, oldest first."""
+    return sorted(_market(run, options).filter(geography_code=code).values_list("as_of", flat=True))
+
+
 def area_series(
     run: RecomputeRun, options: MarketOptions, code: str, *, until: datetime.date | None = None
 ) -> list[MarketSnapshot]:
