@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Notification
 from commissioning import views
@@ -26,7 +27,8 @@ def _form(journey: Journey, **overrides: str) -> dict[str, object]:
         "needs": ["emotional-behavioural-difficulties"],
         "risks_to_child": ["going_missing", "online_harm"],
         "urgency": "over_5_days",
-        "start_by": "2026-12-15",
+        # A month ahead of whatever day the tests run: the form refuses a day already gone.
+        "start_by": (timezone.localdate() + datetime.timedelta(days=30)).isoformat(),
         "planned_duration": "short_term",
         "living_companions": "small_group",
         "education": "keeps_school",
